@@ -1,0 +1,93 @@
+package touchbase
+
+// Tx is one transaction on the store: everything a command reads and writes
+// happens in one Tx, so a command is applied whole or not at all. Methods
+// that look one record up return an ENOTFOUND error when it does not exist,
+// never a nil record; any other failure is EINTERNAL. Create methods assign
+// the next ID when the record's ID is 0 and keep a given ID (import)
+// otherwise. Lists come in ID order.
+type Tx interface {
+	Rep(id string) (*Rep, error)
+	PutRep(r *Rep) error
+	Reps() ([]*Rep, error)
+
+	Team(name string) (*Team, error) // by name, forgivingly (see NameKey)
+	PutTeam(t *Team) error
+	Teams() ([]*Team, error)
+
+	Lead(id uint64) (*Lead, error)
+	CreateLead(l *Lead) error
+	UpdateLead(l *Lead) error
+	Leads(f LeadFilter) ([]*Lead, error)
+
+	Opportunity(id uint64) (*Opportunity, error)
+	CreateOpportunity(o *Opportunity) error
+	UpdateOpportunity(o *Opportunity) error
+	Opportunities(f OpportunityFilter) ([]*Opportunity, error)
+
+	Account(id uint64) (*Account, error)
+	CreateAccount(a *Account) error
+	Accounts() ([]*Account, error)
+
+	Contact(id uint64) (*Contact, error)
+	CreateContact(c *Contact) error
+	Contacts() ([]*Contact, error)
+
+	Campaign(name string) (*Campaign, error) // by name, forgivingly
+	CreateCampaign(c *Campaign) error
+	Campaigns() ([]*Campaign, error)
+
+	CreateActivity(a *Activity) error
+	// Activities calls fn for each activity matching f, oldest first; an
+	// error from fn stops the walk and is returned.
+	Activities(f ActivityFilter, fn func(*Activity) error) error
+
+	CreateHandoff(h *Handoff) error
+	Handoffs() ([]*Handoff, error)
+
+	// Search returns the records whose name, company or account name
+	// matches query (see NameKey): exact key matches first, then prefixes of
+	// the whole name or of one of its words. At most limit, each once.
+	Search(query string, limit int) ([]Ref, error)
+}
+
+// RefKind names the kind of record a Ref points at.
+type RefKind string
+
+// Record kinds that names resolve to.
+const (
+	RefLead        RefKind = "lead"
+	RefOpportunity RefKind = "opp"
+	RefAccount     RefKind = "account"
+)
+
+// Ref points at one record.
+type Ref struct {
+	Kind  RefKind
+	ID    uint64
+	Exact bool // the query matched the whole name, not a prefix
+}
+
+// LeadFilter selects leads; the zero value selects all.
+type LeadFilter struct {
+	Owner string // only this owner's
+	Open  bool   // only new, working and qualified leads
+	DueBy Date   // only open leads whose next follow-up is on or before this day (uses the follow-up index)
+	Email string // only leads with this email (case-insensitive; uses the email index)
+}
+
+// OpportunityFilter selects opportunities; the zero value selects all.
+type OpportunityFilter struct {
+	Owner     string
+	Open      bool
+	DueBy     Date
+	AccountID uint64
+}
+
+// ActivityFilter selects activities; the zero value selects all.
+type ActivityFilter struct {
+	LeadID        uint64
+	OpportunityID uint64
+	Owner         string
+	Since, Until  Date // at or after Since, before Until (UTC days); zero = unbounded
+}
