@@ -31,8 +31,8 @@ type Activity struct {
 	Kind          ActivityKind `json:"kind"`
 	Owner         string       `json:"owner"`
 	At            time.Time    `json:"at"`
-	LeadID        uint64       `json:"lead_id,omitempty"`
-	OpportunityID uint64       `json:"opportunity_id,omitempty"`
+	LeadID        uint64       `json:"lead_id"`
+	OpportunityID uint64       `json:"opportunity_id"`
 	Note          string       `json:"note"`
 	NextStep      string       `json:"next_step,omitempty"`
 	NextDate      Date         `json:"next_date,omitzero"`

@@ -1,0 +1,121 @@
+// Command touchbase runs the touchbase sales assistant: in a terminal
+// (console), and its maintenance jobs (export, import, backup).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/touchbase/touchbase"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	err := m.Run(ctx, os.Args[1:])
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(2)
+	} else if err != nil {
+		fmt.Fprintln(m.Stderr, "touchbase:", errorText(err))
+		os.Exit(1)
+	}
+}
+
+// errorText is what the command line shows of an error: the message users
+// may read, or the full error when it is internal (the operator needs it).
+func errorText(err error) string {
+	if touchbase.ErrorCode(err) == touchbase.EINTERNAL {
+		return err.Error()
+	}
+	return touchbase.ErrorMessage(err)
+}
+
+// Main is the program: its streams, environment and what it opened, so that
+// tests can run it whole.
+type Main struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// StdinIsTerminal reports whether Stdin is interactive.
+	StdinIsTerminal func() bool
+	Logger          *slog.Logger
+
+	closers []func() error
+}
+
+// NewMain returns a Main on the process's streams and environment.
+func NewMain() *Main {
+	return &Main{
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Getenv: os.Getenv,
+		StdinIsTerminal: func() bool {
+			fi, err := os.Stdin.Stat()
+			return err == nil && fi.Mode()&os.ModeCharDevice != 0
+		},
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+}
+
+// Close releases what Run opened, in reverse order.
+func (m *Main) Close() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+const usage = `touchbase — a chat assistant for B2B sales teams.
+
+Usage:
+  touchbase console [--db FILE] [--user ID] [--name NAME] [--tz ZONE] [--now RFC3339]
+  touchbase export  [--db FILE] [--format json|csv] [--out DIR]
+  touchbase import  [--db FILE] FILE
+  touchbase backup  [--db FILE] FILE
+  touchbase version
+
+The database is --db, else $TOUCHBASE_DB, else touchbase.db in the current directory.
+`
+
+// Run runs the subcommand in args.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "console":
+		return m.runConsole(ctx, args[1:])
+	case "export":
+		return m.runExport(ctx, args[1:])
+	case "import":
+		return m.runImport(ctx, args[1:])
+	case "backup":
+		return m.runBackup(ctx, args[1:])
+	case "version", "--version":
+		fmt.Fprintln(m.Stdout, "touchbase", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(m.Stderr, "touchbase: unknown command %q\n\n%s", args[0], usage)
+	return flag.ErrHelp
+}

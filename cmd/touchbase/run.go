@@ -1,0 +1,200 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/bot/console"
+	"github.com/touchbase/touchbase/handlers"
+	"github.com/touchbase/touchbase/store"
+)
+
+// flagSet returns a flag set that reports to m.Stderr, with --db.
+func (m *Main) flagSet(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("touchbase "+name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	db := fs.String("db", "", "bbolt database file (default $TOUCHBASE_DB, else touchbase.db)")
+	return fs, db
+}
+
+// openDB opens the database and registers it to be closed.
+func (m *Main) openDB(path string) (*store.DB, error) {
+	path = cmp.Or(path, m.Getenv("TOUCHBASE_DB"), "touchbase.db")
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		return nil, err
+	}
+	m.closers = append(m.closers, db.Close)
+	return db, nil
+}
+
+// config returns the configuration: the embedded defaults for now.
+func (m *Main) config() (*touchbase.Config, error) {
+	cfg := touchbase.DefaultConfig()
+	return cfg, cfg.Validate()
+}
+
+func (m *Main) runConsole(ctx context.Context, args []string) error {
+	fs, dbPath := m.flagSet("console")
+	user := fs.String("user", cmp.Or(m.Getenv("USER"), "me"), "your rep id")
+	name := fs.String("name", "", "your display name (default: the id)")
+	tz := fs.String("tz", "", "your IANA time zone, e.g. Asia/Tokyo (default UTC)")
+	now := fs.String("now", "", "fix the clock at this RFC 3339 time, e.g. 2026-11-23T09:00:00+09:00")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("console takes no arguments (got %q); commands come on standard input", fs.Args())
+	}
+	if *tz != "" {
+		if _, err := time.LoadLocation(*tz); err != nil {
+			return fmt.Errorf("--tz %q is not a time zone: try --tz Asia/Tokyo", *tz)
+		}
+	}
+	cfg, err := m.config()
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(*dbPath)
+	if err != nil {
+		return err
+	}
+	h := handlers.NewHandler(db, cfg)
+	h.Logger = m.Logger
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return fmt.Errorf("--now %q is not an RFC 3339 time: try --now 2026-11-23T09:00:00+09:00", *now)
+		}
+		h.Now = func() time.Time { return t }
+	}
+	c := console.New(h, handlers.User{ID: *user, Name: cmp.Or(*name, *user), TimeZone: *tz}, m.Stdin, m.Stdout)
+	c.Interactive = m.StdinIsTerminal()
+	c.Logger = m.Logger
+	return c.Run(ctx)
+}
+
+func (m *Main) runExport(ctx context.Context, args []string) error {
+	fs, dbPath := m.flagSet("export")
+	format := fs.String("format", "json", "json (complete) or csv (leads, contacts, opportunities, activities)")
+	out := fs.String("out", "", "directory to write into (json: standard output when empty)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *format != "json" && *format != "csv" {
+		return fmt.Errorf("--format %q: use json or csv", *format)
+	}
+	if *format == "csv" && *out == "" {
+		return fmt.Errorf("--format csv writes four files: name a directory with --out DIR")
+	}
+	cfg, err := m.config()
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(*dbPath)
+	if err != nil {
+		return err
+	}
+	x, err := handlers.ExportData(ctx, db, cfg, time.Now())
+	if err != nil {
+		return err
+	}
+	if *format == "json" && *out == "" {
+		return x.WriteJSON(m.Stdout)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	files := []string{"touchbase.json"}
+	if *format == "csv" {
+		files = handlers.CSVFiles
+	}
+	for _, name := range files {
+		err := writeFileAtomic(filepath.Join(*out, name), func(f *os.File) error {
+			if *format == "json" {
+				return x.WriteJSON(f)
+			}
+			return x.WriteCSV(name, f)
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(m.Stdout, filepath.Join(*out, name))
+	}
+	return nil
+}
+
+// writeFileAtomic writes path through a temporary file, synced and renamed,
+// so a crash never leaves half a file behind.
+func writeFileAtomic(path string, write func(*os.File) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func (m *Main) runImport(ctx context.Context, args []string) error {
+	fs, dbPath := m.flagSet("import")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("import takes one file: touchbase import [--db FILE] export.json")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	x, err := handlers.ReadExport(f)
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(*dbPath)
+	if err != nil {
+		return err
+	}
+	if err := handlers.ImportData(ctx, db, x); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "imported %d leads, %d opportunities, %d activities into %s\n", len(x.Leads), len(x.Opportunities), len(x.Activities), db.Path())
+	return nil
+}
+
+func (m *Main) runBackup(ctx context.Context, args []string) error {
+	fs, dbPath := m.flagSet("backup")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("backup takes one file: touchbase backup [--db FILE] backup.db")
+	}
+	db, err := m.openDB(*dbPath)
+	if err != nil {
+		return err
+	}
+	if err := db.BackupFile(ctx, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintln(m.Stdout, "backed up", db.Path(), "to", fs.Arg(0))
+	return nil
+}

@@ -1,0 +1,177 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/touchbase/touchbase"
+)
+
+// activityKinds maps what reps type to an activity kind.
+var activityKinds = map[string]touchbase.ActivityKind{
+	"call": touchbase.ActivityCall, "called": touchbase.ActivityCall, "phone": touchbase.ActivityCall, "tel": touchbase.ActivityCall, "電話": touchbase.ActivityCall,
+	"email": touchbase.ActivityEmail, "mail": touchbase.ActivityEmail, "e-mail": touchbase.ActivityEmail, "emailed": touchbase.ActivityEmail, "メール": touchbase.ActivityEmail,
+	"meeting": touchbase.ActivityMeeting, "meet": touchbase.ActivityMeeting, "mtg": touchbase.ActivityMeeting, "visit": touchbase.ActivityMeeting, "商談": touchbase.ActivityMeeting, "打合せ": touchbase.ActivityMeeting, "訪問": touchbase.ActivityMeeting,
+	"note": touchbase.ActivityNote, "memo": touchbase.ActivityNote, "メモ": touchbase.ActivityNote,
+	"demo": touchbase.ActivityDemo, "デモ": touchbase.ActivityDemo,
+	"proposal": touchbase.ActivityProposal, "提案": touchbase.ActivityProposal,
+}
+
+// log records a touch on the lead or opportunity that best matches the name,
+// counts it, and sets the next follow-up from next: or the cadence.
+func (c *call) log() (*Reply, error) {
+	args := c.cmd.Args
+	if len(args) == 0 {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "What kind of touch, and with whom? Try: %s", verbSpecOf("log").Examples[0])
+	}
+	kind, ok := activityKinds[touchbase.Fold(args[0])]
+	if !ok {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "%q is not a kind of touch: write call, email, meeting, note, demo or proposal first, as in /log call Acme \"asked for pricing\" next:fri", args[0])
+	}
+	// The rest after the name is the note; a trailing "next DATE" written
+	// without the colon (as typed in a DM) sets the follow-up.
+	words := args[2:]
+	nextText, hasNext := c.cmd.Opts["next"]
+	if !hasNext {
+		if d, n := c.trailingNext(words); n > 0 {
+			nextText, hasNext = d, true
+			words = words[:len(words)-n]
+		}
+	}
+	var next touchbase.Date
+	if hasNext {
+		d, err := touchbase.ParseDate(nextText, c.today)
+		if err != nil {
+			return nil, optErr("next", err)
+		}
+		if d.Before(c.today) {
+			return nil, touchbase.Errorf(touchbase.EINVALID, "next: %s is in the past: the next follow-up is today or later, e.g. next:fri or next:+3d.", d)
+		}
+		next = d
+	}
+	note := strings.TrimSpace(strings.Join(words, " "))
+	reply := &Reply{}
+	err := c.update(func(tx touchbase.Tx) error {
+		t, err := c.resolve(tx, 1, wantTouchable)
+		if err != nil {
+			return err
+		}
+		a := &touchbase.Activity{
+			Kind: kind, Owner: c.user.ID, At: c.now.UTC(), Note: note,
+			NextStep: c.cmd.Opts["step"], NextDate: next,
+		}
+		var touches *int
+		var label string
+		var due *touchbase.Date
+		if l := t.lead; l != nil {
+			if err := c.authorize(tx, l.Owner, l.Label()); err != nil {
+				return err
+			}
+			a.LeadID, touches, label, due = l.ID, &l.Touches, l.Label(), &l.NextFollowUp
+			if l.Status == touchbase.LeadNew || l.Status == touchbase.LeadNurture {
+				if l.Status == touchbase.LeadNurture {
+					reply.Lines = append(reply.Lines, "Back from nurture: the lead is worked again.")
+				}
+				l.Status, l.RecycleOn = touchbase.LeadWorking, touchbase.Date{}
+			}
+			l.LastTouch, l.UpdatedAt = a.At, a.At
+		} else {
+			o := t.opp
+			if err := c.authorize(tx, o.Owner, o.Name); err != nil {
+				return err
+			}
+			a.OpportunityID, touches, label, due = o.ID, &o.Touches, o.Name, &o.NextFollowUp
+			o.LastTouch, o.UpdatedAt = a.At, a.At
+		}
+		*touches++
+		cad := c.cfg().Cadence
+		if next.IsZero() {
+			var running bool
+			next, running = cad.Next(*touches, c.today, c.cfg().Calendar)
+			if !running {
+				reply.Lines = append(reply.Lines, fmt.Sprintf("That was touch %d: the cadence of %d is done. Keep going, move it to nurture (/tb nurture %s) or disqualify it.", *touches, cad.Touches, t.ref()))
+			}
+		}
+		*due = next
+		if err := tx.CreateActivity(a); err != nil {
+			return err
+		}
+		if l := t.lead; l != nil {
+			err = tx.UpdateLead(l)
+		} else {
+			err = tx.UpdateOpportunity(t.opp)
+		}
+		if err != nil {
+			return err
+		}
+		reply.Title = fmt.Sprintf("Logged %s with %s — touch %d of %d. Next follow-up: %s.", kind, label, *touches, cad.Touches, formatDate(next))
+		if note != "" {
+			reply.Lines = append([]string{"“" + note + "”"}, reply.Lines...)
+		}
+		if a.NextStep != "" {
+			reply.Lines = append(reply.Lines, "Next step: "+a.NextStep)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return reply, nil
+}
+
+// trailingNext finds "next DATE" at the end of words ("... next fri",
+// "... next next mon", "... next 2027-01-10") and returns the date text and
+// how many words it took.
+func (c *call) trailingNext(words []string) (string, int) {
+	for n := 3; n >= 2; n-- {
+		if len(words) < n || touchbase.Fold(words[len(words)-n]) != "next" {
+			continue
+		}
+		text := strings.Join(words[len(words)-n+1:], " ")
+		if _, err := touchbase.ParseDate(text, c.today); err == nil {
+			return text, n
+		}
+	}
+	return "", 0
+}
+
+// snooze moves a follow-up to a later day.
+func (c *call) snooze() (*Reply, error) {
+	when := "tomorrow"
+	if len(c.cmd.Args) > 1 {
+		when = strings.Join(c.cmd.Args[1:], " ")
+	}
+	d, err := touchbase.ParseDate(when, c.today)
+	if err != nil {
+		return nil, err
+	}
+	if !d.After(c.today) {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "Snooze to a later day than today: try /tb snooze Acme tomorrow, +3d or next mon.")
+	}
+	reply := &Reply{}
+	err = c.update(func(tx touchbase.Tx) error {
+		t, err := c.resolve(tx, 0, wantTouchable)
+		if err != nil {
+			return err
+		}
+		if l := t.lead; l != nil {
+			if err := c.authorize(tx, l.Owner, l.Label()); err != nil {
+				return err
+			}
+			l.NextFollowUp, l.UpdatedAt = d, c.now.UTC()
+			reply.Title = fmt.Sprintf("Snoozed %s until %s.", l.Label(), formatDate(d))
+			return tx.UpdateLead(l)
+		}
+		o := t.opp
+		if err := c.authorize(tx, o.Owner, o.Name); err != nil {
+			return err
+		}
+		o.NextFollowUp, o.UpdatedAt = d, c.now.UTC()
+		reply.Title = fmt.Sprintf("Snoozed %s until %s.", o.Name, formatDate(d))
+		return tx.UpdateOpportunity(o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return reply, nil
+}

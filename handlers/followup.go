@@ -1,0 +1,268 @@
+package handlers
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/touchbase/touchbase"
+)
+
+// FollowUp is one lead or opportunity due for a touch.
+type FollowUp struct {
+	Ref      string // lead#12 or opp#7
+	Label    string
+	Due      touchbase.Date
+	Overdue  int // days past due, 0 when due today or later
+	Touches  int
+	LastNote string
+}
+
+// followups lists what is due today (or this week) for the caller or a
+// named rep, overdue first.
+func (c *call) followups() (*Reply, error) {
+	through, span := c.today, "today"
+	owner := c.user.ID
+	for _, a := range c.cmd.Args {
+		switch {
+		case isRepMention(a):
+			owner = a
+		case touchbase.Fold(a) == "today" || touchbase.Fold(a) == "今日":
+		case touchbase.Fold(a) == "week" || touchbase.Fold(a) == "今週":
+			// Through the end of this week (Sunday).
+			through, span = c.today.AddDays((7-int(c.today.Weekday()))%7), "this week"
+		default:
+			return nil, touchbase.Errorf(touchbase.EINVALID, "%q: write /followups, /followups week or /followups @rep.", a)
+		}
+	}
+	reply := &Reply{}
+	err := c.view(func(tx touchbase.Tx) error {
+		if owner != c.user.ID {
+			r, err := findRep(tx, owner)
+			if err != nil {
+				return err
+			}
+			owner = r.ID
+		}
+		due, err := DueFollowUps(tx, owner, c.today, through)
+		if err != nil {
+			return err
+		}
+		who := "you"
+		if owner != c.user.ID {
+			who = repName(tx, owner)
+		}
+		if len(due) == 0 {
+			reply.Title = fmt.Sprintf("Nothing due %s for %s.", span, who)
+			return nil
+		}
+		reply.Title = fmt.Sprintf("%s due %s for %s:", plural(len(due), "follow-up"), span, who)
+		cad := c.cfg().Cadence.Touches
+		for _, f := range due {
+			when := "due " + formatDate(f.Due)
+			if f.Overdue > 0 {
+				when = plural(f.Overdue, "day") + " overdue"
+			} else if f.Due == c.today {
+				when = "due today"
+			}
+			line := fmt.Sprintf("%s — %s, touch %d of %d next", f.Label, when, f.Touches+1, cad)
+			if f.LastNote != "" {
+				line += "; last: “" + f.LastNote + "”"
+			}
+			reply.Lines = append(reply.Lines, line+" ("+f.Ref+")")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return reply, nil
+}
+
+// DueFollowUps returns owner's open leads and opportunities whose next
+// follow-up is on or before through, overdue first (oldest due first), with
+// the note of their last touch. today dates the overdue count.
+func DueFollowUps(tx touchbase.Tx, owner string, today, through touchbase.Date) ([]FollowUp, error) {
+	leads, err := tx.Leads(touchbase.LeadFilter{Owner: owner, Open: true, DueBy: through})
+	if err != nil {
+		return nil, err
+	}
+	opps, err := tx.Opportunities(touchbase.OpportunityFilter{Owner: owner, Open: true, DueBy: through})
+	if err != nil {
+		return nil, err
+	}
+	var out []FollowUp
+	lastNote := func(f touchbase.ActivityFilter) (string, error) {
+		note := ""
+		err := tx.Activities(f, func(a *touchbase.Activity) error { note = a.Note; return nil })
+		return note, err
+	}
+	for _, l := range leads {
+		note, err := lastNote(touchbase.ActivityFilter{LeadID: l.ID})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, FollowUp{Ref: fmt.Sprintf("lead#%d", l.ID), Label: l.Label(), Due: l.NextFollowUp, Touches: l.Touches, LastNote: note})
+	}
+	for _, o := range opps {
+		note, err := lastNote(touchbase.ActivityFilter{OpportunityID: o.ID})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, FollowUp{Ref: fmt.Sprintf("opp#%d", o.ID), Label: o.Name, Due: o.NextFollowUp, Touches: o.Touches, LastNote: note})
+	}
+	for i := range out {
+		out[i].Overdue = max(today.Sub(out[i].Due), 0)
+	}
+	slices.SortStableFunc(out, func(a, b FollowUp) int {
+		return cmp.Or(a.Due.Compare(b.Due), strings.Compare(a.Label, b.Label))
+	})
+	return out, nil
+}
+
+// pipeline shows open opportunities by stage: count, amount, weighted
+// amount, and the stalled ones.
+func (c *call) pipeline() (*Reply, error) {
+	scope := "me"
+	if len(c.cmd.Args) > 1 {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "Name one scope: /pipeline, /pipeline all, /pipeline @rep or /pipeline #team.")
+	}
+	if len(c.cmd.Args) == 1 {
+		scope = c.cmd.Args[0]
+	}
+	reply := &Reply{}
+	err := c.view(func(tx touchbase.Tx) error {
+		var owners []string // nil: everyone
+		title := "Your pipeline"
+		switch {
+		case touchbase.Fold(scope) == "me":
+			owners = []string{c.user.ID}
+		case touchbase.Fold(scope) == "all":
+			title = "Pipeline, all reps"
+		case isRepMention(scope):
+			r, err := findRep(tx, scope)
+			if err != nil {
+				return err
+			}
+			owners, title = []string{r.ID}, "Pipeline of "+repName(tx, r.ID)
+		case strings.HasPrefix(scope, "#") || strings.HasPrefix(scope, "<#"):
+			t, err := c.teamByChannelOrName(tx, scope)
+			if err != nil {
+				return err
+			}
+			owners, title = slices.Concat(t.Members, t.Managers), "Pipeline of "+t.Name
+		default:
+			t, err := c.teamByChannelOrName(tx, scope)
+			if err != nil {
+				return touchbase.Errorf(touchbase.EINVALID, "%q: write /pipeline, /pipeline all, /pipeline @rep or /pipeline #team.", scope)
+			}
+			owners, title = slices.Concat(t.Members, t.Managers), "Pipeline of "+t.Name
+		}
+		var opps []*touchbase.Opportunity
+		if owners == nil {
+			all, err := tx.Opportunities(touchbase.OpportunityFilter{Open: true})
+			if err != nil {
+				return err
+			}
+			opps = all
+		}
+		for _, o := range owners {
+			mine, err := tx.Opportunities(touchbase.OpportunityFilter{Owner: o, Open: true})
+			if err != nil {
+				return err
+			}
+			opps = append(opps, mine...)
+		}
+		p := Pipeline(c.cfg(), opps, c.now)
+		reply.Title = fmt.Sprintf("%s: %s open, %s, weighted %s.", title, plural(p.Count, "opportunity"), p.Total.String(), p.Weighted.String())
+		if p.Count == 0 {
+			reply.Title = title + ": no open opportunities."
+		}
+		for i, s := range p.Stages {
+			if s.Count == 0 {
+				continue
+			}
+			reply.Lines = append(reply.Lines, fmt.Sprintf("%d %s (%d%%): %d — %s, weighted %s", i+1, c.cfg().Stages[i].Name,
+				c.cfg().Stages[i].Probability, s.Count, s.Amount.String(), s.Weighted.String()))
+		}
+		if len(p.Stalled) > 0 {
+			reply.Lines = append(reply.Lines, fmt.Sprintf("Stalled (longer in stage than its average): %d", len(p.Stalled)))
+			for _, o := range p.Stalled[:min(len(p.Stalled), 10)] {
+				days := int(c.now.Sub(o.StageEnteredAt).Hours() / 24)
+				reply.Lines = append(reply.Lines, fmt.Sprintf("  %s — %d days in %s, owner %s", o.Name, days, c.cfg().StageName(o.Stage), repName(tx, o.Owner)))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return reply, nil
+}
+
+// Amounts sums money in several currencies without converting any.
+type Amounts map[string]int64
+
+// Add adds m.
+func (a Amounts) Add(m touchbase.Money) {
+	if m.Minor != 0 {
+		a[m.Currency] += m.Minor
+	}
+}
+
+// String formats the sums in currency-code order: "¥5,000,000 + $120,000".
+func (a Amounts) String() string {
+	if len(a) == 0 {
+		return "no amount"
+	}
+	var parts []string
+	for _, cur := range slices.Sorted(maps.Keys(a)) {
+		parts = append(parts, touchbase.FormatMoney(touchbase.Money{Minor: a[cur], Currency: cur}))
+	}
+	return strings.Join(parts, " + ")
+}
+
+// StageTotals are the figures of one stage.
+type StageTotals struct {
+	Count            int
+	Amount, Weighted Amounts
+}
+
+// PipelineTotals are the figures of a set of open opportunities.
+type PipelineTotals struct {
+	Count           int
+	Total, Weighted Amounts
+	Stages          []StageTotals // by stage position - 1
+	Stalled         []*touchbase.Opportunity
+}
+
+// Pipeline sums open opportunities by stage and finds the stalled ones:
+// longer in their stage than its average days.
+func Pipeline(cfg *touchbase.Config, opps []*touchbase.Opportunity, now time.Time) PipelineTotals {
+	p := PipelineTotals{Total: Amounts{}, Weighted: Amounts{}, Stages: make([]StageTotals, len(cfg.Stages))}
+	for i := range p.Stages {
+		p.Stages[i] = StageTotals{Amount: Amounts{}, Weighted: Amounts{}}
+	}
+	for _, o := range opps {
+		if !o.Open() || o.Stage < 1 || o.Stage > len(cfg.Stages) {
+			continue
+		}
+		st := cfg.Stages[o.Stage-1]
+		w := touchbase.Money{Minor: touchbase.Weighted(o.AmountMinor, st.Probability), Currency: o.Currency}
+		p.Count++
+		p.Total.Add(o.Amount())
+		p.Weighted.Add(w)
+		s := &p.Stages[o.Stage-1]
+		s.Count++
+		s.Amount.Add(o.Amount())
+		s.Weighted.Add(w)
+		if st.AvgDays > 0 && now.Sub(o.StageEnteredAt) > time.Duration(st.AvgDays)*24*time.Hour {
+			p.Stalled = append(p.Stalled, o)
+		}
+	}
+	slices.SortFunc(p.Stalled, func(a, b *touchbase.Opportunity) int { return a.StageEnteredAt.Compare(b.StageEnteredAt) })
+	return p
+}

@@ -1,0 +1,325 @@
+// Package handlers is the application of touchbase: it parses a command or
+// an interaction, checks who may do it, acts on the store in one transaction,
+// and answers with a platform-neutral Reply that each chat platform renders.
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/touchbase/touchbase"
+)
+
+// DB is what the handlers need of the store: one transaction per command.
+// Update applies everything fn wrote, or nothing when fn returns an error.
+type DB interface {
+	View(ctx context.Context, fn func(touchbase.Tx) error) error
+	Update(ctx context.Context, fn func(touchbase.Tx) error) error
+}
+
+// User is the person who sent a command, as the chat platform knows them.
+type User struct {
+	ID       string // the platform's user id
+	Name     string // display name
+	TimeZone string // IANA zone, e.g. Asia/Tokyo; "" means UTC
+}
+
+// Handler runs commands.
+type Handler struct {
+	DB     DB
+	Config *touchbase.Config
+	// Now returns the current time; tests and --now move it.
+	Now    func() time.Time
+	Logger *slog.Logger
+
+	zones sync.Map // zone name → *time.Location
+}
+
+// NewHandler returns a Handler on db with configuration cfg.
+func NewHandler(db DB, cfg *touchbase.Config) *Handler {
+	return &Handler{
+		DB:     db,
+		Config: cfg,
+		Now:    time.Now,
+		Logger: slog.New(slog.DiscardHandler),
+	}
+}
+
+// Handle parses line and runs it as u. A refusal is returned as an error
+// whose touchbase.ErrorMessage says what was wrong and how to write it; a
+// name that matches several records is not an error but a Reply with Choices.
+func (h *Handler) Handle(ctx context.Context, u User, line string) (*Reply, error) {
+	cmd, err := ParseCommand(line)
+	if err != nil {
+		return nil, err
+	}
+	return h.Run(ctx, u, cmd)
+}
+
+// Run runs a parsed command as u.
+func (h *Handler) Run(ctx context.Context, u User, cmd *Command) (*Reply, error) {
+	if u.ID == "" {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "Unknown user: every command needs the id of the rep who sends it.")
+	}
+	c := &call{h: h, ctx: ctx, user: u, cmd: cmd}
+	c.now = h.Now()
+	c.loc = h.location(u.TimeZone)
+	c.today = touchbase.DateOf(c.now.In(c.loc))
+	if err := c.register(); err != nil {
+		return nil, err
+	}
+	var reply *Reply
+	var err error
+	switch cmd.Verb {
+	case "lead":
+		reply, err = c.lead()
+	case "log":
+		reply, err = c.log()
+	case "qualify":
+		reply, err = c.qualify()
+	case "convert":
+		reply, err = c.convert()
+	case "deal":
+		reply, err = c.deal()
+	case "stage":
+		reply, err = c.stage()
+	case "followups":
+		reply, err = c.followups()
+	case "pipeline":
+		reply, err = c.pipeline()
+	case "snooze":
+		reply, err = c.snooze()
+	case "nurture":
+		reply, err = c.nurture()
+	case "disqualify":
+		reply, err = c.disqualify()
+	case "team":
+		reply, err = c.team()
+	case "help":
+		reply, err = help(cmd.Args), nil
+	default:
+		err = touchbase.Errorf(touchbase.EINTERNAL, "verb %q has no handler", cmd.Verb)
+	}
+	var amb *ambiguousError
+	if errors.As(err, &amb) {
+		return amb.reply(), nil
+	}
+	return reply, err
+}
+
+func (h *Handler) location(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	if l, ok := h.zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		h.Logger.Warn("unknown time zone, using UTC", slog.String("zone", name))
+		l = time.UTC
+	}
+	h.zones.Store(name, l)
+	return l
+}
+
+// call is one command being run: who, when, and what.
+type call struct {
+	h     *Handler
+	ctx   context.Context
+	user  User
+	cmd   *Command
+	now   time.Time
+	loc   *time.Location
+	today touchbase.Date
+}
+
+func (c *call) cfg() *touchbase.Config { return c.h.Config }
+
+// update runs fn in one write transaction: all of it is applied, or none.
+func (c *call) update(fn func(tx touchbase.Tx) error) error { return c.h.DB.Update(c.ctx, fn) }
+
+func (c *call) view(fn func(tx touchbase.Tx) error) error { return c.h.DB.View(c.ctx, fn) }
+
+// register records the caller as a rep on their first command, and keeps
+// their name and time zone current. It writes only when something changed.
+func (c *call) register() error {
+	stale := func(tx touchbase.Tx) (*touchbase.Rep, error) {
+		r, err := tx.Rep(c.user.ID)
+		if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
+			return &touchbase.Rep{ID: c.user.ID, Name: c.user.Name, TimeZone: c.user.TimeZone, CreatedAt: c.now.UTC()}, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if (c.user.Name == "" || r.Name == c.user.Name) && (c.user.TimeZone == "" || r.TimeZone == c.user.TimeZone) {
+			return nil, nil
+		}
+		r.Name, r.TimeZone = cmp.Or(c.user.Name, r.Name), cmp.Or(c.user.TimeZone, r.TimeZone)
+		return r, nil
+	}
+	var r *touchbase.Rep
+	if err := c.view(func(tx touchbase.Tx) (err error) { r, err = stale(tx); return err }); err != nil || r == nil {
+		return err
+	}
+	return c.update(func(tx touchbase.Tx) error {
+		r, err := stale(tx)
+		if err != nil || r == nil {
+			return err
+		}
+		return tx.PutRep(r)
+	})
+}
+
+// repName returns how a rep is named in answers.
+func repName(tx touchbase.Tx, id string) string {
+	if id == "" {
+		return "nobody"
+	}
+	if r, err := tx.Rep(id); err == nil && r.Name != "" {
+		return "@" + r.Name
+	}
+	return "@" + id
+}
+
+// findRep resolves "@name", "<@U123|name>" or "U123" to a registered rep.
+func findRep(tx touchbase.Tx, s string) (*touchbase.Rep, error) {
+	id := repID(s)
+	if id == "" {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "%q is not a rep: write them as @name.", s)
+	}
+	if r, err := tx.Rep(id); err == nil {
+		return r, nil
+	} else if touchbase.ErrorCode(err) != touchbase.ENOTFOUND {
+		return nil, err
+	}
+	reps, err := tx.Reps()
+	if err != nil {
+		return nil, err
+	}
+	key := touchbase.Fold(id)
+	for _, r := range reps {
+		if touchbase.Fold(r.Name) == key || touchbase.Fold(r.ID) == key {
+			return r, nil
+		}
+	}
+	return nil, touchbase.Errorf(touchbase.ENOTFOUND, "There is no rep @%s yet. Reps join when they first use touchbase, or when a manager adds them: /tb team add \"TEAM\" @%s", id, id)
+}
+
+// repID extracts the id from "@name", "<@U123|name>" or "<@U123>".
+func repID(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "<@") && strings.HasSuffix(s, ">") {
+		s = strings.TrimSuffix(strings.TrimPrefix(s, "<@"), ">")
+		if i := strings.IndexByte(s, '|'); i >= 0 {
+			s = s[:i]
+		}
+		return s
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(s, "@"), "＠")
+}
+
+func isRepMention(s string) bool {
+	return strings.HasPrefix(s, "@") || strings.HasPrefix(s, "＠") || strings.HasPrefix(s, "<@")
+}
+
+// authorize allows the owner and the managers of a team the owner belongs to.
+func (c *call) authorize(tx touchbase.Tx, owner, label string) error {
+	if owner == c.user.ID || owner == "" {
+		return nil
+	}
+	teams, err := tx.Teams()
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		if t.IsManager(c.user.ID) && t.HasMember(owner) {
+			return nil
+		}
+	}
+	return touchbase.Errorf(touchbase.EFORBIDDEN, "%s is owned by %s. Only the owner or a manager of their team can change it; ask them, or ask a manager to hand it over.", label, repName(tx, owner))
+}
+
+// parseAmount reads an amount option with the configured currency as default.
+func (c *call) parseAmount(s string) (touchbase.Money, error) {
+	return touchbase.ParseAmount(s, c.cfg().Currency)
+}
+
+// dateOpt parses an optional date option.
+func (c *call) dateOpt(key string) (touchbase.Date, error) {
+	v, ok := c.cmd.Opt(key)
+	if !ok {
+		return touchbase.Date{}, nil
+	}
+	d, err := touchbase.ParseDate(v, c.today)
+	return d, optErr(key, err)
+}
+
+// optErr prefixes a refusal with the option it is about.
+func optErr(key string, err error) error {
+	if err == nil || touchbase.ErrorCode(err) == touchbase.EINTERNAL {
+		return err
+	}
+	return touchbase.Errorf(touchbase.ErrorCode(err), "%s: %s", key, touchbase.ErrorMessage(err))
+}
+
+// String formats a command back into one line that ParseCommand reads the
+// same way, for choices and buttons.
+func (c *Command) String() string {
+	var b strings.Builder
+	b.WriteString(c.Verb)
+	for _, a := range c.Args {
+		b.WriteByte(' ')
+		b.WriteString(quoteArg(a))
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Opts)) {
+		b.WriteString(" " + k + ":" + quoteArg(c.Opts[k]))
+	}
+	return b.String()
+}
+
+// quoteArg quotes s when it would not survive as one word, with a quote
+// character that s does not contain.
+func quoteArg(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || r == ':' || r == '：' || closers[r] != 0 || r == '」' || r == '』'
+	}) {
+		return s
+	}
+	for _, q := range [][2]string{{`"`, `"`}, {"「", "」"}, {"『", "』"}, {"“", "”"}} {
+		if !strings.Contains(s, q[0]) && !strings.Contains(s, q[1]) {
+			return q[0] + s + q[1]
+		}
+	}
+	return `"` + strings.ReplaceAll(s, `"`, "'") + `"`
+}
+
+// plural returns "1 lead" or "3 leads".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "ty") {
+		return strconv.Itoa(n) + " " + strings.TrimSuffix(word, "y") + "ies"
+	}
+	if strings.HasSuffix(word, "ch") || strings.HasSuffix(word, "s") {
+		return strconv.Itoa(n) + " " + word + "es"
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// formatDate names a day the way a rep reads it: "Fri 2026-11-27".
+func formatDate(d touchbase.Date) string {
+	if d.IsZero() {
+		return "none"
+	}
+	return d.Weekday().String()[:3] + " " + d.String()
+}

@@ -1,0 +1,424 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/handlers"
+	"github.com/touchbase/touchbase/store"
+)
+
+// MustOpenDB opens a real bbolt file in a temporary directory, checked for
+// consistency and closed when the test ends.
+func MustOpenDB(tb testing.TB) *store.DB {
+	tb.Helper()
+	db := store.NewDB(tb.TempDir() + "/touchbase.db")
+	if err := db.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Check(context.Background()); err != nil {
+			tb.Errorf("Check: %v", err)
+		}
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// fixture is a handler on a real store with a clock the test moves.
+type fixture struct {
+	tb  testing.TB
+	db  *store.DB
+	h   *handlers.Handler
+	now time.Time
+}
+
+var tokyo = mustLoad("Asia/Tokyo")
+
+func mustLoad(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// Monday 23 November 2026, 09:00 in Tokyo.
+var monday = time.Date(2026, time.November, 23, 9, 0, 0, 0, tokyo)
+
+func newFixture(tb testing.TB) *fixture {
+	f := &fixture{tb: tb, db: MustOpenDB(tb), now: monday}
+	f.h = handlers.NewHandler(f.db, touchbase.DefaultConfig())
+	f.h.Now = func() time.Time { return f.now }
+	return f
+}
+
+func user(id string) handlers.User { return handlers.User{ID: id, Name: id, TimeZone: "Asia/Tokyo"} }
+
+// ok runs line as rep and fails the test on a refusal.
+func (f *fixture) ok(rep, line string) *handlers.Reply {
+	f.tb.Helper()
+	r, err := f.h.Handle(context.Background(), user(rep), line)
+	if err != nil {
+		f.tb.Fatalf("%s: %q refused: %v", rep, line, err)
+	}
+	return r
+}
+
+// refused runs line as rep, wants a refusal with code, and returns its message.
+func (f *fixture) refused(rep, line, code string) string {
+	f.tb.Helper()
+	r, err := f.h.Handle(context.Background(), user(rep), line)
+	if err == nil {
+		f.tb.Fatalf("%s: %q was not refused: %s", rep, line, r.Text())
+	}
+	if got := touchbase.ErrorCode(err); got != code {
+		f.tb.Fatalf("%s: %q code=%s, want %s (%v)", rep, line, got, code, err)
+	}
+	return touchbase.ErrorMessage(err)
+}
+
+// export returns the whole database as JSON, without the export time.
+func (f *fixture) export() string {
+	f.tb.Helper()
+	x, err := handlers.ExportData(context.Background(), f.db, f.h.Config, time.Time{})
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := x.WriteJSON(&b); err != nil {
+		f.tb.Fatal(err)
+	}
+	return b.String()
+}
+
+func (f *fixture) lead(id uint64) *touchbase.Lead {
+	f.tb.Helper()
+	var l *touchbase.Lead
+	if err := f.db.View(context.Background(), func(tx touchbase.Tx) (err error) { l, err = tx.Lead(id); return err }); err != nil {
+		f.tb.Fatal(err)
+	}
+	return l
+}
+
+func (f *fixture) opp(id uint64) *touchbase.Opportunity {
+	f.tb.Helper()
+	var o *touchbase.Opportunity
+	if err := f.db.View(context.Background(), func(tx touchbase.Tx) (err error) { o, err = tx.Opportunity(id); return err }); err != nil {
+		f.tb.Fatal(err)
+	}
+	return o
+}
+
+func contains(tb testing.TB, what, got string, wants ...string) {
+	tb.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			tb.Errorf("%s = %q, want it to contain %q", what, got, w)
+		}
+	}
+}
+
+// Ensure the whole Inside Sales to Field Sales path works: a lead, three
+// touches on the cadence, BANT 2 of 4, conversion with a handoff, stage gates
+// and a win.
+func TestHandler_Scenario(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/tb team create "FS Tokyo" field_sales #fs-tokyo`)
+	f.ok("sato", `/tb team add "FS Tokyo" @ae`)
+
+	r := f.ok("sato", `/lead "Taro Yamada" company:"Acme KK" email:taro@acme.co.jp title:CIO source:"Nov webinar"`)
+	contains(t, "lead reply", r.Text(), "Taro Yamada (Acme KK)", "lead#1")
+
+	// Touch 1 on Monday: the cadence puts touch 2 two business days later.
+	r = f.ok("sato", `/log call Acme "intro call, interested"`)
+	contains(t, "log reply", r.Title, "touch 1 of 5", "Wed 2026-11-25")
+	if got, want := f.lead(1).Status, touchbase.LeadWorking; got != want {
+		t.Fatalf("Status=%v, want %v", got, want)
+	}
+	// Touch 2 with an explicit next: and full-width input.
+	r = f.ok("sato", `/log email ＡＣＭＥ sent the price list next:fri`)
+	contains(t, "log reply", r.Title, "touch 2 of 5", "Fri 2026-11-27")
+	// Touch 3 as typed in a DM, the follow-up without a colon.
+	f.now = f.now.Add(48 * time.Hour)
+	r = f.ok("sato", `log call acme kk asked for a demo next mon`)
+	contains(t, "log reply", r.Title, "touch 3 of 5", "Mon 2026-11-30")
+	contains(t, "log reply", r.Text(), "asked for a demo")
+	if got := f.lead(1).Touches; got != 3 {
+		t.Fatalf("Touches=%d, want 3", got)
+	}
+
+	// Converting before qualification is refused with the way forward.
+	msg := f.refused("sato", `/convert Acme to:@ae`, touchbase.EINVALID)
+	contains(t, "refusal", msg, "not qualified", "/qualify")
+
+	r = f.ok("sato", `/qualify Acme b:yes a:no n:yes t:unknown`)
+	contains(t, "qualify reply", r.Text(), "2 of 4", "Qualified")
+	if len(r.Actions) == 0 || !strings.HasPrefix(r.Actions[0].Command, "convert lead#1") {
+		t.Fatalf("Actions=%+v, want a convert button", r.Actions)
+	}
+	r = f.ok("sato", `/convert Acme amount:¥5,000,000 close:2027-03-31 to:@ae`)
+	contains(t, "convert reply", r.Text(), "opp#1", "Discovery", "¥5,000,000", "@ae")
+	if len(r.Notices) != 1 || r.Notices[0].To != "ae" {
+		t.Fatalf("Notices=%+v, want one to ae", r.Notices)
+	}
+	if got, want := f.lead(1).Status, touchbase.LeadConverted; got != want {
+		t.Fatalf("Status=%v, want %v", got, want)
+	}
+
+	// Sato no longer owns the opportunity.
+	msg = f.refused("sato", `/stage Acme next`, touchbase.EFORBIDDEN)
+	contains(t, "refusal", msg, "@ae")
+
+	r = f.ok("ae", `/stage Acme next`)
+	contains(t, "stage reply", r.Title, "stage 2 Needs definition", "15%")
+	msg = f.refused("ae", `/stage Acme 4`, touchbase.EINVALID)
+	contains(t, "refusal", msg, "Authority = yes", "/qualify")
+	if got := f.opp(1).Stage; got != 2 {
+		t.Fatalf("Stage=%d after refusal, want 2", got)
+	}
+	f.ok("ae", `/qualify Acme a:"yes Sato-san, CIO"`)
+	r = f.ok("ae", `/stage Acme 4`)
+	contains(t, "stage reply", r.Text(), "stage 4", "Skipped Value proposition")
+	r = f.ok("ae", `/stage Acme won`)
+	contains(t, "won reply", r.Title, "won", "¥5,000,000")
+
+	o := f.opp(1)
+	if o.Status != touchbase.OpportunityWon || o.Stage != 8 {
+		t.Fatalf("Status=%v Stage=%d, want won 8", o.Status, o.Stage)
+	}
+	var kinds []string
+	for _, h := range o.History {
+		kinds = append(kinds, string(h.Kind))
+	}
+	if got, want := strings.Join(kinds, ","), "created,advance,advance,won"; got != want {
+		t.Fatalf("History=%s, want %s", got, want)
+	}
+}
+
+// Ensure a refused command changes nothing: every refusal leaves the export
+// byte for byte as it was.
+func TestHandler_RefusalsChangeNothing(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	f.ok("sato", `/qualify Acme b:yes n:yes`)
+	before := f.export()
+	for _, tt := range []struct{ line, code, want string }{
+		{`/convert Acme amount:5x`, touchbase.EINVALID, `amount "5x" is not an amount: try amount:5,000,000 or amount:500万`},
+		{`/convert Acme close:someday`, touchbase.EINVALID, "try 2027-03-31"},
+		{`/convert Acme to:@nobody`, touchbase.ENOTFOUND, "no rep @nobody"},
+		{`/log Acme called`, touchbase.EINVALID, "call, email, meeting"},
+		{`/log call Nowhere hello`, touchbase.ENOTFOUND, "No open lead or opportunity matches"},
+		{`/log call Acme next:yesterday-ish`, touchbase.EINVALID, "next:"},
+		{`/lead "Ken" email:not-an-address`, touchbase.EINVALID, "email:taro@acme.co.jp"},
+		{`/lead`, touchbase.EINVALID, "needs a name or a company"},
+		{`/qualify Acme b:maybe-later`, touchbase.EINVALID, "b:yes"},
+		{`/qualify Acme t:whenever`, touchbase.EINVALID, "t:2027-03"},
+		{`/stage Acme next`, touchbase.ENOTFOUND, "No open opportunity"},
+		{`/tb disqualify Acme`, touchbase.EINVALID, "reason"},
+		{`/tb team create X sales_ops`, touchbase.EINVALID, "inside_sales"},
+		{`/tb snooze Acme yesterday`, touchbase.EINVALID, ""},
+	} {
+		msg := f.refused("sato", tt.line, tt.code)
+		contains(t, tt.line, msg, tt.want)
+	}
+	if after := f.export(); after != before {
+		t.Fatalf("refused commands changed the data:\nbefore %s\nafter %s", before, after)
+	}
+}
+
+// Ensure only the owner or a manager of the owner's team changes a record,
+// and others are told who owns it.
+func TestHandler_Authorization(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	msg := f.refused("kato", `/log call Acme hello`, touchbase.EFORBIDDEN)
+	contains(t, "refusal", msg, "owned by @sato")
+
+	f.ok("boss", `/tb team create "IS Tokyo" inside_sales #is-tokyo`)
+	f.ok("boss", `/tb team add "IS Tokyo" @sato @kato`)
+	f.ok("boss", `/tb team manager "IS Tokyo" @boss`)
+	f.refused("kato", `/log call Acme hello`, touchbase.EFORBIDDEN)
+	f.ok("boss", `/log call Acme covered for Sato`)
+	// Once a manager exists, only managers change teams.
+	f.refused("kato", `/tb team add "IS Tokyo" @kato2`, touchbase.EFORBIDDEN)
+}
+
+// Ensure names match forgivingly, and several matches give numbered choices
+// whose commands act on the chosen record.
+func TestHandler_Matching(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	f.ok("sato", `/lead "Jiro Suzuki" company:"Acme Trading"`)
+	f.ok("sato", `/lead "Ken Ito" company:"Acme Systems"`)
+	f.ok("sato", `/lead "Hanako Sato" company:"株式会社ベータ"`)
+
+	for _, q := range []string{`"acme kk"`, `"ACME K.K."`, `Ａｃｍｅ　ＫＫ`, `yamada`} {
+		r := f.ok("sato", `/log note `+q+` checked`)
+		contains(t, q, r.Title, "Taro Yamada")
+	}
+	f.ok("sato", `/log note ベータ checked`)
+	if got := f.lead(4).Touches; got != 1 {
+		t.Fatalf("Touches=%d, want 1", got)
+	}
+
+	// "acme" is Acme KK exactly (the legal form does not count), but "acme
+	// s" and "acme t" are only prefixes.
+	r := f.ok("sato", `/log call acme left a voicemail`)
+	contains(t, "exact", r.Title, "Taro Yamada")
+	r = f.ok("sato", `/log call "acme " left a voicemail`)
+	contains(t, "exact", r.Title, "Taro Yamada")
+	f.ok("sato", `/lead "Jun Mori" company:"Acme Trading Tokyo"`)
+	r = f.ok("sato", `/log call "acme tr" left a voicemail`)
+	if len(r.Choices) != 2 {
+		t.Fatalf("Choices=%+v, want 2", r.Choices)
+	}
+	contains(t, "choices", r.Text(), "1) Lead Jiro Suzuki (Acme Trading)", "2) Lead Jun Mori (Acme Trading Tokyo)")
+	before := f.lead(2).Touches
+	r = f.ok("sato", r.Choices[0].Command)
+	contains(t, "chosen", r.Title, "Jiro Suzuki", "touch 1 of 5")
+	contains(t, "chosen", r.Text(), "left a voicemail")
+	if got := f.lead(2).Touches; got != before+1 {
+		t.Fatalf("Touches=%d, want %d", got, before+1)
+	}
+}
+
+// Ensure /lead warns about the same email, or the same name at the same
+// company, and still adds the lead.
+func TestHandler_LeadDuplicates(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK" email:taro@acme.co.jp`)
+	r := f.ok("kato", `/lead "T. Yamada" company:Acme email:TARO@acme.co.jp`)
+	if len(r.Warnings) != 1 {
+		t.Fatalf("Warnings=%q, want 1", r.Warnings)
+	}
+	contains(t, "warning", r.Warnings[0], "Possible duplicate", "lead#1", "@sato")
+	r = f.ok("kato", `/lead "taro yamada" company:"ACME K.K."`)
+	if len(r.Warnings) != 1 {
+		t.Fatalf("Warnings=%q, want 1", r.Warnings)
+	}
+	r = f.ok("kato", `/lead "Taro Yamada" company:"Other Corp"`)
+	if len(r.Warnings) != 0 {
+		t.Fatalf("Warnings=%q, want none", r.Warnings)
+	}
+}
+
+// Ensure the cadence spaces touches 2, 3, 5, 7 business days, skipping the
+// weekend, and says when the fifth touch ends it.
+func TestHandler_Cadence(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	wants := []string{
+		"touch 1 of 5. Next follow-up: Wed 2026-11-25", // Mon + 2
+		"touch 2 of 5. Next follow-up: Mon 2026-11-30", // Wed + 3, over the weekend
+		"touch 3 of 5. Next follow-up: Mon 2026-12-07", // Mon + 5
+		"touch 4 of 5. Next follow-up: Wed 2026-12-16", // Mon + 7
+		"touch 5 of 5. Next follow-up: Fri 2026-12-25", // the last gap repeats
+	}
+	for i, want := range wants {
+		r := f.ok("sato", `/log call Acme`)
+		contains(t, "log", r.Title, want)
+		if i == 4 {
+			contains(t, "log", r.Text(), "cadence of 5 is done", "nurture")
+		}
+		due := f.lead(1).NextFollowUp
+		f.now = due.In(tokyo).Add(9 * time.Hour)
+	}
+}
+
+// Ensure /followups lists what is due, overdue first, and /pipeline sums by
+// stage with weights.
+func TestHandler_FollowupsAndPipeline(t *testing.T) {
+	f := newFixture(t)
+	f.ok("ae", `/deal Acme "ERP rollout" amount:$100k close:2027-03`)
+	f.ok("ae", `/deal Beta "Support plan" amount:$20k`)
+	f.ok("ae", `/lead "Ken" company:Gamma`)
+	f.ok("ae", `/qualify Beta b:yes n:yes`)
+	f.ok("ae", `/stage Beta 2`)
+
+	f.now = f.now.AddDate(0, 0, 3) // Thursday: the deals fell due Tuesday
+	r := f.ok("ae", `/followups`)
+	contains(t, "followups", r.Title, "3 follow-ups due today")
+	if len(r.Lines) != 3 || !strings.Contains(r.Lines[0], "Gamma") || !strings.Contains(r.Lines[0], "3 days overdue") {
+		t.Fatalf("Lines=%q, want Gamma first, 3 days overdue", r.Lines)
+	}
+	r = f.ok("ae", `/pipeline`)
+	contains(t, "pipeline", r.Title, "2 opportunities open", "$120,000", "weighted $3,000")
+	contains(t, "pipeline", strings.Join(r.Lines, "\n"), "1 Discovery (0%): 1 — $100,000", "2 Needs definition (15%): 1 — $20,000, weighted $3,000")
+	f.now = f.now.AddDate(0, 0, 10)
+	r = f.ok("ae", `/pipeline all`)
+	contains(t, "pipeline", strings.Join(r.Lines, "\n"), "Stalled", "ERP rollout")
+}
+
+// Ensure lost and back need a reason, back returns the opportunity to the
+// rep who converted it with a notice, and moving back is recorded.
+func TestHandler_StageBackAndLost(t *testing.T) {
+	f := newFixture(t)
+	f.ok("ae", `/followups`) // registers ae
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	f.ok("sato", `/qualify Acme b:yes n:yes`)
+	f.ok("sato", `/convert Acme to:@ae`)
+	f.ok("ae", `/stage Acme 3`)
+	f.ok("ae", `/stage Acme prev`)
+	f.refused("ae", `/stage Acme back`, touchbase.EINVALID)
+	r := f.ok("ae", `/stage Acme back reason:"no budget this year"`)
+	if len(r.Notices) != 1 || r.Notices[0].To != "sato" {
+		t.Fatalf("Notices=%+v, want one to sato", r.Notices)
+	}
+	o := f.opp(1)
+	if o.Owner != "sato" || o.Stage != 1 {
+		t.Fatalf("Owner=%s Stage=%d, want sato 1", o.Owner, o.Stage)
+	}
+	f.refused("sato", `/stage Acme lost`, touchbase.EINVALID)
+	f.ok("sato", `/stage Acme lost reason:"budget cut"`)
+	o = f.opp(1)
+	if o.Status != touchbase.OpportunityLost || o.LostReason != "budget cut" {
+		t.Fatalf("Status=%v LostReason=%q", o.Status, o.LostReason)
+	}
+	var kinds []string
+	for _, h := range o.History {
+		kinds = append(kinds, string(h.Kind))
+	}
+	if got, want := strings.Join(kinds, ","), "created,advance,back,sent_back,lost"; got != want {
+		t.Fatalf("History=%s, want %s", got, want)
+	}
+	f.refused("sato", `/stage opp#1 next`, touchbase.ECONFLICT)
+}
+
+// Ensure import(export(db)) gives back the same data.
+func TestExportImport_RoundTrip(t *testing.T) {
+	f := newFixture(t)
+	f.ok("boss", `/tb team create "IS Tokyo" inside_sales #is-tokyo tz:Asia/Tokyo`)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK" email:taro@acme.co.jp source:"Nov webinar"`)
+	f.ok("sato", `/log call Acme "first call"`)
+	f.ok("sato", `/qualify Acme b:"yes 5m" a:no n:yes`)
+	f.ok("sato", `/convert Acme amount:500万 close:2027-03 to:@boss`)
+	f.ok("boss", `/stage Acme next`)
+	f.ok("boss", `/deal Beta amount:1.2k`)
+	want := f.export()
+
+	x, err := handlers.ReadExport(strings.NewReader(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newFixture(t)
+	if err := handlers.ImportData(context.Background(), g.db, x); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.export(); got != want {
+		t.Fatalf("export after import differs:\n got %s\nwant %s", got, want)
+	}
+	// Ensure new records continue after the imported IDs.
+	r := g.ok("sato", `/lead "New Person" company:Zeta`)
+	contains(t, "lead", r.Title, "lead#2")
+	// Ensure importing twice conflicts and changes nothing.
+	if err := handlers.ImportData(context.Background(), g.db, x); touchbase.ErrorCode(err) != touchbase.ECONFLICT {
+		t.Fatalf("second import: %v, want conflict", err)
+	}
+}

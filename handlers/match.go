@@ -1,0 +1,222 @@
+package handlers
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/touchbase/touchbase"
+)
+
+// target is the record a command acts on: a lead or an opportunity.
+type target struct {
+	lead *touchbase.Lead
+	opp  *touchbase.Opportunity
+}
+
+func (t target) ref() string {
+	if t.lead != nil {
+		return "lead#" + strconv.FormatUint(t.lead.ID, 10)
+	}
+	return "opp#" + strconv.FormatUint(t.opp.ID, 10)
+}
+
+func (t target) owner() string {
+	if t.lead != nil {
+		return t.lead.Owner
+	}
+	return t.opp.Owner
+}
+
+// want says which records a verb may act on.
+type want struct {
+	leads     func(touchbase.LeadStatus) bool // nil: no leads
+	opps      bool                            // open opportunities
+	what      string                          // "open lead or opportunity", for messages
+	emptyHint string
+}
+
+var (
+	wantTouchable = want{
+		leads: func(s touchbase.LeadStatus) bool { return s.Open() || s == touchbase.LeadNurture },
+		opps:  true, what: "open lead or opportunity",
+	}
+	wantQualifiable = want{
+		leads: func(s touchbase.LeadStatus) bool {
+			return s != touchbase.LeadConverted && s != touchbase.LeadDisqualified
+		},
+		opps: true, what: "lead or open opportunity",
+	}
+	wantConvertible = want{
+		leads: func(s touchbase.LeadStatus) bool {
+			return s != touchbase.LeadConverted && s != touchbase.LeadDisqualified
+		},
+		what: "lead that is not converted yet",
+	}
+	wantOpenLead = want{leads: touchbase.LeadStatus.Open, what: "open lead"}
+	wantParkable = want{
+		leads: func(s touchbase.LeadStatus) bool { return s.Open() || s == touchbase.LeadNurture },
+		what:  "open or nurture lead",
+	}
+	wantOpenOpp = want{opps: true, what: "open opportunity"}
+)
+
+// ambiguousError carries the candidates of a name that matched several
+// records; Handle turns it into a Reply with Choices.
+type ambiguousError struct {
+	query   string
+	choices []Choice
+}
+
+func (e *ambiguousError) Error() string { return "ambiguous name " + e.query }
+
+func (e *ambiguousError) reply() *Reply {
+	return &Reply{
+		Title:   fmt.Sprintf("%q matches %d records. Which one?", e.query, len(e.choices)),
+		Choices: e.choices,
+	}
+}
+
+// resolve finds the record that query names, forgivingly (case, width,
+// "KK"/"Inc." suffixes, prefixes of the name or of one of its words), or
+// an explicit reference such as lead#12 or opp#7. argIndex is the position
+// of the query in c.cmd.Args, so that choices can rewrite the command.
+func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
+	if len(c.cmd.Args) <= argIndex {
+		return target{}, touchbase.Errorf(touchbase.EINVALID, "Which %s? Name it: %s", w.what, verbSpecOf(c.cmd.Verb).Examples[0])
+	}
+	query := c.cmd.Args[argIndex]
+	if kind, id, ok := parseRef(query); ok {
+		return c.loadRef(tx, kind, id, w)
+	}
+	refs, err := tx.Search(query, 50)
+	if err != nil {
+		return target{}, err
+	}
+	var exact, prefix []target
+	seen := map[string]bool{}
+	add := func(t target, isExact bool) {
+		if seen[t.ref()] {
+			return
+		}
+		seen[t.ref()] = true
+		if isExact {
+			exact = append(exact, t)
+		} else {
+			prefix = append(prefix, t)
+		}
+	}
+	for _, r := range refs {
+		switch r.Kind {
+		case touchbase.RefLead:
+			if w.leads == nil {
+				continue
+			}
+			l, err := tx.Lead(r.ID)
+			if err != nil {
+				return target{}, err
+			}
+			if w.leads(l.Status) {
+				add(target{lead: l}, r.Exact)
+			}
+		case touchbase.RefOpportunity:
+			if !w.opps {
+				continue
+			}
+			o, err := tx.Opportunity(r.ID)
+			if err != nil {
+				return target{}, err
+			}
+			if o.Open() {
+				add(target{opp: o}, r.Exact)
+			}
+		case touchbase.RefAccount:
+			if !w.opps {
+				continue
+			}
+			opps, err := tx.Opportunities(touchbase.OpportunityFilter{AccountID: r.ID, Open: true})
+			if err != nil {
+				return target{}, err
+			}
+			for _, o := range opps {
+				add(target{opp: o}, r.Exact)
+			}
+		}
+	}
+	cands := exact
+	if len(cands) == 0 {
+		cands = prefix
+	}
+	switch len(cands) {
+	case 0:
+		return target{}, touchbase.Errorf(touchbase.ENOTFOUND, "No %s matches %q. Check the spelling, or list yours with /followups week or /pipeline.", w.what, query)
+	case 1:
+		return cands[0], nil
+	}
+	amb := &ambiguousError{query: query}
+	for _, t := range cands[:min(len(cands), 10)] {
+		alt := *c.cmd
+		alt.Args = append([]string(nil), c.cmd.Args...)
+		alt.Args[argIndex] = t.ref()
+		amb.choices = append(amb.choices, Choice{Label: c.describe(tx, t), Command: alt.String()})
+	}
+	return target{}, amb
+}
+
+func (c *call) loadRef(tx touchbase.Tx, kind touchbase.RefKind, id uint64, w want) (target, error) {
+	switch kind {
+	case touchbase.RefLead:
+		l, err := tx.Lead(id)
+		if err != nil {
+			return target{}, err
+		}
+		if w.leads == nil || !w.leads(l.Status) {
+			return target{}, touchbase.Errorf(touchbase.ECONFLICT, "Lead %s is %s; this command needs a %s.", l.Label(), l.Status, w.what)
+		}
+		return target{lead: l}, nil
+	default:
+		o, err := tx.Opportunity(id)
+		if err != nil {
+			return target{}, err
+		}
+		if !w.opps || !o.Open() {
+			return target{}, touchbase.Errorf(touchbase.ECONFLICT, "Opportunity %s is %s; this command needs a %s.", o.Name, o.Status, w.what)
+		}
+		return target{opp: o}, nil
+	}
+}
+
+// parseRef reads lead#12 or opp#7.
+func parseRef(s string) (touchbase.RefKind, uint64, bool) {
+	kind, num, ok := strings.Cut(strings.ToLower(s), "#")
+	if !ok {
+		return "", 0, false
+	}
+	id, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || id == 0 {
+		return "", 0, false
+	}
+	switch kind {
+	case "lead", "l":
+		return touchbase.RefLead, id, true
+	case "opp", "o", "opportunity":
+		return touchbase.RefOpportunity, id, true
+	}
+	return "", 0, false
+}
+
+// describe labels a candidate so a rep can tell similar names apart.
+func (c *call) describe(tx touchbase.Tx, t target) string {
+	if l := t.lead; l != nil {
+		return fmt.Sprintf("Lead %s — %s, %s, owner %s", l.Label(), l.Status, plural(l.Touches, "touch"), repName(tx, l.Owner))
+	}
+	o := t.opp
+	acct := ""
+	if a, err := tx.Account(o.AccountID); err == nil {
+		acct = a.Name + ": "
+	}
+	return fmt.Sprintf("Opportunity %s%s — stage %d %s, %s, owner %s", acct, o.Name, o.Stage, c.cfg().StageName(o.Stage),
+		touchbase.FormatMoney(o.Amount()), repName(tx, o.Owner))
+}
+
+func verbSpecOf(verb string) *verbSpec { return findVerb(verb) }
