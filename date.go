@@ -2,6 +2,8 @@ package touchbase
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -103,4 +105,236 @@ func (d *Date) UnmarshalText(b []byte) error {
 	}
 	*d = DateOf(t)
 	return nil
+}
+
+// ParseDate reads a date as a rep types it, relative to today, the rep's
+// current day:
+//
+//   - "2027-03-31", "2027/3/5", "2027.03.31", "20270331", "2027年3月31日";
+//   - "2027-03", "2027/03", "2027年3月": the last day of that month;
+//   - "3/31", "03-31", "3月31日": that day this year, or next year when it
+//     has passed; "3月": the last day of that month, likewise;
+//   - "today", "今日", "tomorrow", "明日", "eom", "end of month", "月末";
+//   - "fri", "friday", "金", "金曜", "金曜日": the next such day after today
+//     (on a Friday, "fri" is a week later);
+//   - "next fri", "来週金曜": that day of next week, weeks starting on
+//     Monday (on a Monday, "next fri" is 11 days later);
+//   - "+3d", "+2w", "+1m", "3日後", "2週間後", "1ヶ月後": days, weeks or
+//     calendar months after today (see AddMonths).
+//
+// Relative words only reach today or later, so "yesterday" is refused; a
+// past day is written in full, since close dates may be backfilled. Case and
+// width do not matter. Every error about s is an EINVALID *Error whose
+// message quotes s and shows how to write a date; a zero today is a bug in
+// the caller and gives an EINTERNAL error.
+func ParseDate(s string, today Date) (Date, error) {
+	if today.IsZero() {
+		return Date{}, fmt.Errorf("touchbase: parse date %q: today is not set", s)
+	}
+	d, reason := parseDate(Fold(s), today)
+	if !d.IsZero() {
+		return d, nil
+	}
+	if reason != "" {
+		reason = " (" + reason + ")"
+	}
+	return Date{}, Errorf(EINVALID, "date %q is not a date%s: try 2027-03-31, 2027-03, today, tomorrow, fri, next mon or +3d",
+		quotable(s), reason)
+}
+
+// parseDate returns the date folded s stands for, or the zero Date and
+// perhaps a reason why s is not one.
+func parseDate(s string, today Date) (Date, string) {
+	switch s {
+	case "":
+		return Date{}, "it is empty"
+	case "today", "今日", "本日", "きょう":
+		return today, ""
+	case "tomorrow", "tmrw", "明日", "あした", "あす":
+		return today.AddDays(1), ""
+	case "yesterday", "昨日", "きのう":
+		return Date{}, "write past days in full, as 2027-03-31"
+	case "eom", "end of month", "月末":
+		return NewDate(today.Year(), today.Month()+1, 0), ""
+	}
+	if w, ok := parseWeekday(s); ok {
+		n := (int(w) - int(today.Weekday()) + 7) % 7
+		if n == 0 {
+			n = 7
+		}
+		return today.AddDays(n), ""
+	}
+	for _, next := range [...]string{"next ", "来週の", "来週 ", "来週"} {
+		if w, ok := parseWeekday(strings.TrimPrefix(s, next)); ok && strings.HasPrefix(s, next) {
+			monday := today.AddDays(7 - (int(today.Weekday())+6)%7)
+			return monday.AddDays((int(w) + 6) % 7), ""
+		}
+	}
+	if d, ok := parseOffset(s, today); ok {
+		if d.Year() > 9999 {
+			return Date{}, "it is too far ahead"
+		}
+		return d, ""
+	}
+	return parseCalendar(s, today)
+}
+
+// parseWeekday reads a day of the week: "fri", "friday", "金", "金曜",
+// "金曜日".
+func parseWeekday(s string) (time.Weekday, bool) {
+	switch s {
+	case "sun", "sunday", "日", "日曜", "日曜日":
+		return time.Sunday, true
+	case "mon", "monday", "月", "月曜", "月曜日":
+		return time.Monday, true
+	case "tue", "tues", "tuesday", "火", "火曜", "火曜日":
+		return time.Tuesday, true
+	case "wed", "wednesday", "水", "水曜", "水曜日":
+		return time.Wednesday, true
+	case "thu", "thur", "thurs", "thursday", "木", "木曜", "木曜日":
+		return time.Thursday, true
+	case "fri", "friday", "金", "金曜", "金曜日":
+		return time.Friday, true
+	case "sat", "saturday", "土", "土曜", "土曜日":
+		return time.Saturday, true
+	}
+	return 0, false
+}
+
+// parseOffset reads "+3d", "+2w", "+1m" and "3日後", "2週間後", "1ヶ月後".
+func parseOffset(s string, today Date) (Date, bool) {
+	rest, plus := strings.CutPrefix(s, "+")
+	i := 0
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	if i == 0 || i > 4 {
+		return Date{}, false
+	}
+	n, _ := strconv.Atoi(rest[:i])
+	unit := rest[i:]
+	if plus {
+		switch unit {
+		case "d":
+			return today.AddDays(n), true
+		case "w":
+			return today.AddDays(7 * n), true
+		case "m":
+			return today.AddMonths(n), true
+		}
+		return Date{}, false
+	}
+	switch unit {
+	case "日後":
+		return today.AddDays(n), true
+	case "週間後", "週後":
+		return today.AddDays(7 * n), true
+	case "ヶ月後", "ヵ月後", "か月後", "カ月後", "ケ月後":
+		return today.AddMonths(n), true
+	}
+	return Date{}, false
+}
+
+// parseCalendar reads the calendar forms of ParseDate: numbers with the
+// separators between them.
+func parseCalendar(s string, today Date) (Date, string) {
+	var nums []string // digit runs
+	var seps []string // what follows each digit run
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == i {
+			return Date{}, ""
+		}
+		k := j
+		for k < len(s) && (s[k] < '0' || s[k] > '9') {
+			k++
+		}
+		nums, seps = append(nums, s[i:j]), append(seps, s[j:k])
+		i = k
+	}
+	n := len(nums)
+	if n == 0 || n > 3 {
+		return Date{}, ""
+	}
+	sep := strings.Join(seps, "|")
+	year := len(nums[0]) == 4
+	ok := func(seps ...string) bool {
+		for _, v := range seps {
+			if sep == v {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case n == 1 && len(nums[0]) == 8 && sep == "":
+		return calendarDate(nums[0][:4], nums[0][4:6], nums[0][6:], today)
+	case n == 3 && year && ok("-|-|", "/|/|", ".|.|", "年|月|日", "年|月|"):
+		return calendarDate(nums[0], nums[1], nums[2], today)
+	case n == 2 && year && ok("-|", "/|", "年|月"):
+		return calendarDate(nums[0], nums[1], "", today)
+	case n == 2 && !year && ok("/|", "-|", "月|日", "月|"):
+		return calendarDate("", nums[0], nums[1], today)
+	case n == 1 && !year && sep == "月":
+		return calendarDate("", nums[0], "", today)
+	}
+	return Date{}, ""
+}
+
+// calendarDate returns the date of year, month and day, each digits or ""
+// when not given: no year means the first such day from today on, no day
+// the last day of the month.
+func calendarDate(year, month, day string, today Date) (Date, string) {
+	if len(month) > 2 || len(day) > 2 {
+		return Date{}, ""
+	}
+	m, _ := strconv.Atoi(month)
+	if m < 1 || m > 12 {
+		return Date{}, fmt.Sprintf("there is no month %d", m)
+	}
+	dd := 0
+	if day != "" {
+		dd, _ = strconv.Atoi(day)
+		// Day 0 and February 30 are in no year; February 29 is in some.
+		if dd < 1 || dd > NewDate(2000, time.Month(m)+1, 0).Day() {
+			return Date{}, fmt.Sprintf("there is no %s %d", time.Month(m), dd)
+		}
+	}
+	// on returns the date in year y, or the zero Date when the month has no
+	// such day that year.
+	on := func(y int) Date {
+		last := NewDate(y, time.Month(m)+1, 0)
+		if dd == 0 {
+			return last
+		}
+		if dd > last.Day() {
+			return Date{}
+		}
+		return NewDate(y, time.Month(m), dd)
+	}
+	if year != "" {
+		y, _ := strconv.Atoi(year)
+		if y < 1900 {
+			return Date{}, "the year is too early"
+		}
+		if d := on(y); !d.IsZero() {
+			return d, ""
+		}
+		return Date{}, fmt.Sprintf("there is no %s %d in %d", time.Month(m), dd, y)
+	}
+	y := today.Year()
+	this := on(y)
+	if !this.IsZero() && !this.Before(today) {
+		return this, ""
+	}
+	if d := on(y + 1); !d.IsZero() {
+		return d, ""
+	}
+	if !this.IsZero() {
+		return Date{}, fmt.Sprintf("%s %d has passed and there is none in %d", time.Month(m), dd, y+1)
+	}
+	return Date{}, fmt.Sprintf("there is no %s %d in %d or %d", time.Month(m), dd, y, y+1)
 }
