@@ -28,14 +28,13 @@ func (c *call) log() (*Reply, error) {
 	if !ok {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "%q is not a kind of touch: write call, email, meeting, note, demo or proposal first, as in /log call Acme \"asked for pricing\" next:fri", args[0])
 	}
-	// The rest after the name is the note; a trailing "next DATE" written
-	// without the colon (as typed in a DM) sets the follow-up.
-	words := args[2:]
+	// A trailing "next DATE" written without the colon (as typed in a DM)
+	// sets the follow-up.
 	nextText, hasNext := c.cmd.Opts["next"]
-	if !hasNext {
-		if d, n := c.trailingNext(words); n > 0 {
+	if !hasNext && len(args) > 2 {
+		if d, n := c.trailingNext(args[2:]); n > 0 {
 			nextText, hasNext = d, true
-			words = words[:len(words)-n]
+			c.cmd.Args = args[:len(args)-n]
 		}
 	}
 	var next touchbase.Date
@@ -49,13 +48,14 @@ func (c *call) log() (*Reply, error) {
 		}
 		next = d
 	}
-	note := strings.TrimSpace(strings.Join(words, " "))
 	reply := &Reply{}
 	err := c.update(func(tx touchbase.Tx) error {
-		t, err := c.resolve(tx, 1, wantTouchable)
+		t, err := c.resolveLong(tx, 1, wantTouchable)
 		if err != nil {
 			return err
 		}
+		// The words after the name are the note.
+		note := strings.TrimSpace(strings.Join(c.cmd.Args[2:], " "))
 		a := &touchbase.Activity{
 			Kind: kind, Owner: c.user.ID, At: c.now.UTC(), Note: note,
 			NextStep: c.cmd.Opts["step"], NextDate: next,

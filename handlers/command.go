@@ -35,6 +35,9 @@ type verbSpec struct {
 	Usage    string
 	Summary  string
 	Examples []string
+	// Sub marks verbs that are reached as /tb VERB only, not as slash
+	// commands of their own.
+	Sub bool
 }
 
 var verbs = []verbSpec{
@@ -101,27 +104,27 @@ var verbs = []verbSpec{
 		Examples: []string{`/pipeline`, `/pipeline @rep`, `/pipeline #is-tokyo`, `/pipeline all`},
 	},
 	{
-		Verb: "snooze", Aliases: []string{"later"},
+		Verb: "snooze", Sub: true, Aliases: []string{"later"},
 		Usage:    `/tb snooze NAME [DATE]`,
 		Summary:  "Move a follow-up to a later day (tomorrow when no date is given).",
 		Examples: []string{`/tb snooze Acme +3d`, `/tb snooze Acme next mon`},
 	},
 	{
-		Verb: "nurture", Aliases: []string{"recycle"},
+		Verb: "nurture", Sub: true, Aliases: []string{"recycle"},
 		Opts:     [][]string{{"until", "on"}, {"reason", "why", "理由"}},
 		Usage:    `/tb nurture NAME [until:DATE] [reason:"..."]`,
 		Summary:  "Not a buyer now: park the lead; it comes back as a follow-up on its recycle date (90 days by default).",
 		Examples: []string{`/tb nurture Acme`, `/tb nurture Acme until:2027-04 reason:"budget next fiscal year"`},
 	},
 	{
-		Verb: "disqualify", Aliases: []string{"dq"},
+		Verb: "disqualify", Sub: true, Aliases: []string{"dq"},
 		Opts:     [][]string{{"reason", "why", "理由"}},
 		Usage:    `/tb disqualify NAME reason:"..."`,
 		Summary:  "Close a lead that will not buy, with the reason.",
 		Examples: []string{`/tb disqualify Acme reason:"student, not a buyer"`},
 	},
 	{
-		Verb: "team", Aliases: []string{"teams"},
+		Verb: "team", Sub: true, Aliases: []string{"teams"},
 		Opts:    [][]string{{"tz", "timezone"}},
 		Usage:   `/tb team create NAME FUNCTION [#channel] [tz:ZONE] | add NAME @rep... | remove NAME @rep... | manager NAME @rep... | list`,
 		Summary: "Set up teams: FUNCTION is marketing, inside_sales, field_sales or customer_success. Once a manager exists, only managers change teams.",
@@ -129,7 +132,7 @@ var verbs = []verbSpec{
 			`/tb team add "IS Tokyo" @rep`, `/tb team manager "IS Tokyo" @boss`, `/tb team list`},
 	},
 	{
-		Verb: "help", Aliases: []string{"?", "h", "ヘルプ"},
+		Verb: "help", Sub: true, Aliases: []string{"?", "h", "ヘルプ"},
 		Usage:    `/tb help [VERB]`,
 		Summary:  "What each command does, with examples.",
 		Examples: []string{`/tb help`, `/tb help log`},
@@ -171,8 +174,8 @@ func ParseCommand(line string) (*Command, error) {
 	spec := findVerb(first)
 	if spec == nil || toks[0].quoted {
 		msg := "Unknown command " + quoteWord(first) + "."
-		if near := nearestVerb(first); near != "" {
-			msg += " Did you mean /" + near + "? See /tb help " + near + "."
+		if near := nearestVerb(first); near != nil {
+			msg += " Did you mean " + near.slash() + "? See /tb help " + near.Verb + "."
 		} else {
 			msg += " The commands are " + verbList() + "; see /tb help."
 		}
@@ -229,17 +232,24 @@ func (s *verbSpec) nearestOpt(key string) string {
 	return best
 }
 
-func nearestVerb(word string) string {
+// nearestVerb returns the verb a mistyped word most likely meant, or nil
+// when none is close: at most two edits, and fewer edits than the word has
+// letters (so "7" suggests nothing).
+func nearestVerb(word string) *verbSpec {
 	w := touchbase.Fold(word)
-	best, bestD := "", 3
-	for _, v := range verbs {
-		for _, n := range append([]string{v.Verb}, v.Aliases...) {
+	var best *verbSpec
+	bestD := min(3, utf8.RuneCountInString(w))
+	for i := range verbs {
+		for _, n := range append([]string{verbs[i].Verb}, verbs[i].Aliases...) {
+			if utf8.RuneCountInString(n) < 2 {
+				continue
+			}
 			d := editDistance(w, n)
 			if strings.HasPrefix(n, w) && len(w) >= 2 {
 				d = 1
 			}
 			if d < bestD {
-				best, bestD = v.Verb, d
+				best, bestD = &verbs[i], d
 			}
 		}
 	}
@@ -249,9 +259,17 @@ func nearestVerb(word string) string {
 func verbList() string {
 	names := make([]string, 0, len(verbs))
 	for _, v := range verbs {
-		names = append(names, "/"+v.Verb)
+		names = append(names, v.slash())
 	}
 	return strings.Join(names, ", ")
+}
+
+// slash is how the verb is typed in chat: /log, or /tb snooze.
+func (s *verbSpec) slash() string {
+	if s.Sub {
+		return "/tb " + s.Verb
+	}
+	return "/" + s.Verb
 }
 
 // editDistance is the Levenshtein distance between a and b, in runes.

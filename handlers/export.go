@@ -137,6 +137,14 @@ func (x *Export) fillEmpty() {
 	if x.Teams == nil {
 		x.Teams = []*touchbase.Team{}
 	}
+	for _, t := range x.Teams {
+		if t.Members == nil {
+			t.Members = []string{}
+		}
+		if t.Managers == nil {
+			t.Managers = []string{}
+		}
+	}
 	if x.Reps == nil {
 		x.Reps = []*touchbase.Rep{}
 	}

@@ -208,7 +208,7 @@ type Amounts map[string]int64
 
 // Add adds m.
 func (a Amounts) Add(m touchbase.Money) {
-	if m.Minor != 0 {
+	if m.Currency != "" {
 		a[m.Currency] += m.Minor
 	}
 }

@@ -18,7 +18,7 @@ func help(args []string) *Reply {
 	}
 	r := &Reply{Title: "touchbase: log every touch, qualify with BANT, move deals forward. Every command also works as /tb VERB, and without the slash in a DM."}
 	for _, v := range verbs {
-		r.Lines = append(r.Lines, fmt.Sprintf("/%-10s %s", v.Verb, v.Summary))
+		r.Lines = append(r.Lines, fmt.Sprintf("%-15s %s", v.slash(), v.Summary))
 	}
 	r.Lines = append(r.Lines, "Amounts: 5000000, 5,000,000, 5m, 1.2k, 500万, ¥5,000,000, $120k. Dates: 2027-03-31, 2027-03, today, tomorrow, fri, next mon, +3d, +2w.",
 		"Names match forgivingly: \"acme\", \"ACME KK\" and \"Ａｃｍｅ\" all find Acme KK. /tb help VERB for more.")

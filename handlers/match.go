@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,10 +31,9 @@ func (t target) owner() string {
 
 // want says which records a verb may act on.
 type want struct {
-	leads     func(touchbase.LeadStatus) bool // nil: no leads
-	opps      bool                            // open opportunities
-	what      string                          // "open lead or opportunity", for messages
-	emptyHint string
+	leads func(touchbase.LeadStatus) bool // nil: no leads
+	opps  bool                            // open opportunities
+	what  string                          // "open lead or opportunity", for messages
 }
 
 var (
@@ -184,6 +184,37 @@ func (c *call) loadRef(tx touchbase.Tx, kind touchbase.RefKind, id uint64, w wan
 		}
 		return target{opp: o}, nil
 	}
+}
+
+// resolveLong resolves the name at argIndex like resolve, but first tries
+// it joined with up to two following words, for names typed without quotes
+// in a hurry ("log call acme kk asked for a demo"): the longest run that
+// names exactly one record wins, and the words it took leave c.cmd.Args.
+func (c *call) resolveLong(tx touchbase.Tx, argIndex int, w want) (target, error) {
+	args := c.cmd.Args
+	for n := min(3, len(args)-argIndex); n >= 2; n-- {
+		query := strings.Join(args[argIndex:argIndex+n], " ")
+		if _, _, ok := parseRef(args[argIndex]); ok {
+			break
+		}
+		refs, err := tx.Search(query, 5)
+		if err != nil {
+			return target{}, err
+		}
+		if len(refs) == 0 || !refs[0].Exact {
+			continue
+		}
+		joined := *c.cmd
+		joined.Args = slices.Concat(args[:argIndex], []string{query}, args[argIndex+n:])
+		saved := c.cmd
+		c.cmd = &joined
+		t, err := c.resolve(tx, argIndex, w)
+		if err == nil {
+			return t, nil
+		}
+		c.cmd = saved
+	}
+	return c.resolve(tx, argIndex, w)
 }
 
 // parseRef reads lead#12 or opp#7.

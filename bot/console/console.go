@@ -59,7 +59,11 @@ func (c *Console) Run(ctx context.Context) error {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if n, err := strconv.Atoi(line); err == nil && len(c.choices) > 0 {
+		if n, err := strconv.Atoi(line); err == nil {
+			if len(c.choices) == 0 {
+				fmt.Fprintln(c.Out, "✗ There is no list to pick from: a number answers a list of choices.")
+				continue
+			}
 			if n < 1 || n > len(c.choices) {
 				fmt.Fprintf(c.Out, "✗ Pick a number from 1 to %d.\n", len(c.choices))
 				continue

@@ -1,0 +1,30 @@
+# touchbase developer tasks. `make test` is what CI runs.
+GO        ?= go
+FUZZTIME  ?= 30s
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: build test lint bench fuzz
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/touchbase ./cmd/touchbase
+
+test:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || (gofmt -l .; exit 1)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# The figures in the README come from this target.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./store/ ./handlers/ | tee bench.txt
+
+# Each fuzz target in turn for FUZZTIME (go test runs one target at a time).
+fuzz:
+	@set -e; for pkg in . ./handlers; do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$t"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done

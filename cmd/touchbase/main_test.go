@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// run runs the real program with args and stdin, and returns its output.
+func run(tb testing.TB, stdin string, args ...string) string {
+	tb.Helper()
+	var out, errOut bytes.Buffer
+	m := NewMain()
+	m.Stdin, m.Stdout, m.Stderr = strings.NewReader(stdin), &out, &errOut
+	m.Getenv = func(string) string { return "" }
+	m.StdinIsTerminal = func() bool { return false }
+	err := m.Run(context.Background(), args)
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		tb.Fatalf("touchbase %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String()
+}
+
+func golden(tb testing.TB, name, got string) {
+	tb.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("%v (run go test ./cmd/touchbase -update to create it)", err)
+	}
+	if got != string(want) {
+		tb.Errorf("%s differs from the output; run go test ./cmd/touchbase -update and review the diff.\ngot:\n%s", path, got)
+	}
+}
+
+func mustRead(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+// Ensure the scripted sales scenario runs through the real console: lead →
+// 3 touches → BANT 2/4 → convert → stage 2 → stage 4 refused (no Authority)
+// → Authority yes → stage 4 → won, and the export shows exactly that history.
+func TestConsole_Scenario(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "touchbase.db")
+	is := run(t, mustRead(t, "testdata/scenario-is.txt"), "console", "--db", db, "--user", "sato", "--name", "Sato", "--tz", "Asia/Tokyo", "--now", "2026-11-23T09:00:00+09:00")
+	fs := run(t, mustRead(t, "testdata/scenario-fs.txt"), "console", "--db", db, "--user", "ae", "--tz", "Asia/Tokyo", "--now", "2026-11-25T10:00:00+09:00")
+	golden(t, "scenario.golden.txt", is+fs)
+
+	export := run(t, "", "export", "--db", db)
+	export = regexp.MustCompile(`"exported_at": "[^"]*"`).ReplaceAllString(export, `"exported_at": "(now)"`)
+	golden(t, "scenario.export.golden.json", export)
+
+	// The golden file is reviewed by people; these are the facts it must hold.
+	var x struct {
+		Leads []struct {
+			Status  string            `json:"status"`
+			Touches int               `json:"touches"`
+			BANT    map[string]string `json:"bant"`
+		} `json:"leads"`
+		Opportunities []struct {
+			Stage       int    `json:"stage"`
+			StageName   string `json:"stage_name"`
+			Probability int    `json:"probability"`
+			Status      string `json:"status"`
+			AmountMinor int64  `json:"amount_minor"`
+			Currency    string `json:"currency"`
+			Owner       string `json:"owner"`
+			History     []struct {
+				Kind     string `json:"kind"`
+				From, To int
+			} `json:"history"`
+		} `json:"opportunities"`
+		Activities []struct {
+			Kind   string `json:"kind"`
+			LeadID uint64 `json:"lead_id"`
+		} `json:"activities"`
+		Handoffs []struct {
+			Kind, From, To string
+		} `json:"handoffs"`
+	}
+	if err := json.Unmarshal([]byte(export), &x); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Leads) != 1 || x.Leads[0].Status != "converted" || x.Leads[0].Touches != 3 {
+		t.Fatalf("leads=%+v, want one converted lead with 3 touches", x.Leads)
+	}
+	if got, want := x.Leads[0].BANT, map[string]string{"budget": "yes", "authority": "no", "need": "yes", "timeline": "unknown"}; !equalMaps(got, want) {
+		t.Fatalf("lead bant=%v, want %v", got, want)
+	}
+	if len(x.Activities) != 3 {
+		t.Fatalf("activities=%+v, want 3", x.Activities)
+	}
+	for i, want := range []string{"call", "email", "call"} {
+		if a := x.Activities[i]; a.Kind != want || a.LeadID != 1 {
+			t.Fatalf("activities[%d]=%+v, want %s on lead 1", i, a, want)
+		}
+	}
+	if len(x.Opportunities) != 1 {
+		t.Fatalf("opportunities=%+v, want 1", x.Opportunities)
+	}
+	o := x.Opportunities[0]
+	if o.Stage != 8 || o.StageName != "Closed won" || o.Probability != 100 || o.Status != "won" || o.AmountMinor != 5000000 || o.Currency != "JPY" || o.Owner != "ae" {
+		t.Fatalf("opportunity=%+v, want won at 8 Closed won, ¥5,000,000, owner ae", o)
+	}
+	var steps []string
+	for _, h := range o.History {
+		steps = append(steps, h.Kind)
+	}
+	if got, want := strings.Join(steps, " "), "created advance advance won"; got != want {
+		t.Fatalf("history=%s, want %s", got, want)
+	}
+	if h := o.History; h[1].To != 2 || h[2].From != 2 || h[2].To != 4 || h[3].To != 8 {
+		t.Fatalf("history=%+v, want 1→2, 2→4, 4→8", h)
+	}
+	if len(x.Handoffs) != 2 || x.Handoffs[0].Kind != "sql" || x.Handoffs[1].Kind != "won" || x.Handoffs[1].To != "kim" {
+		t.Fatalf("handoffs=%+v, want sql to ae then won to kim", x.Handoffs)
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Ensure backup while the database is open gives a file that opens, and
+// import of an export into a fresh database gives back the same export.
+func TestBackupAndImport(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "touchbase.db")
+	run(t, mustRead(t, "testdata/scenario-is.txt"), "console", "--db", db, "--user", "sato", "--now", "2026-11-23T09:00:00+09:00")
+	run(t, "", "backup", "--db", db, filepath.Join(dir, "backup.db"))
+	want := run(t, "", "export", "--db", db, "--out", filepath.Join(dir, "x"))
+	if !strings.HasSuffix(strings.TrimSpace(want), "touchbase.json") {
+		t.Fatalf("export --out printed %q", want)
+	}
+	a := run(t, "", "export", "--db", filepath.Join(dir, "backup.db"))
+	run(t, "", "import", "--db", filepath.Join(dir, "imported.db"), filepath.Join(dir, "x", "touchbase.json"))
+	b := run(t, "", "export", "--db", filepath.Join(dir, "imported.db"))
+	strip := regexp.MustCompile(`"exported_at": "[^"]*"`)
+	if strip.ReplaceAllString(a, "") != strip.ReplaceAllString(b, "") {
+		t.Fatalf("export of the import differs from export of the backup")
+	}
+	out := run(t, "", "export", "--db", db, "--format", "csv", "--out", filepath.Join(dir, "csv"))
+	for _, name := range []string{"leads.csv", "contacts.csv", "opportunities.csv", "activities.csv"} {
+		if !strings.Contains(out, name) {
+			t.Fatalf("csv export printed %q, want %s", out, name)
+		}
+	}
+	if got := mustRead(t, filepath.Join(dir, "csv", "activities.csv")); strings.Count(got, "\n") != 4 {
+		t.Fatalf("activities.csv=%q, want a header and 3 rows", got)
+	}
+}
+
+// Ensure bad command lines stop with a clear message.
+func TestMain_BadArgs(t *testing.T) {
+	for _, args := range [][]string{
+		{"console", "--tz", "Mars/Olympus"},
+		{"console", "--now", "tomorrow"},
+		{"export", "--format", "xml"},
+		{"import"},
+		{"frobnicate"},
+	} {
+		var out, errOut bytes.Buffer
+		m := NewMain()
+		m.Stdin, m.Stdout, m.Stderr = strings.NewReader(""), &out, &errOut
+		m.Getenv = func(string) string { return "" }
+		m.StdinIsTerminal = func() bool { return false }
+		err := m.Run(context.Background(), append(args, "--db", filepath.Join(t.TempDir(), "x.db")))
+		m.Close()
+		if err == nil {
+			t.Errorf("touchbase %v: no error", args)
+		}
+	}
+}
