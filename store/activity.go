@@ -1,0 +1,108 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/touchbase/touchbase"
+)
+
+// activityKey returns the key of a in the activities bucket: the time key of
+// a.At, then the ID, so the bucket is in time order and a time range is one
+// cursor seek.
+func activityKey(a *touchbase.Activity) []byte { return concat(timeKey(a.At), u64(a.ID)) }
+
+// CreateActivity stores a new activity and indexes it by lead and by
+// opportunity. One with ID 0 gets the next ID; a given ID is kept, and
+// ECONFLICT if it is taken.
+func (tx *tx) CreateActivity(a *touchbase.Activity) error {
+	b, ids := tx.bucket(activitiesBucket), tx.bucket(activityIDsBucket)
+	exists := func(id uint64) bool { return ids.Get(u64(id)) != nil }
+	if err := assignID(b, &a.ID, "activity", exists); err != nil {
+		return err
+	}
+	key := activityKey(a)
+	if err := put(b, key, a, "activity", encodeActivity); err != nil {
+		return err
+	}
+	es := []entry{{activityIDsBucket, u64(a.ID), key}}
+	if a.LeadID != 0 {
+		es = append(es, entry{activityLead, concat(u64(a.LeadID), key), nil})
+	}
+	if a.OpportunityID != 0 {
+		es = append(es, entry{activityOpp, concat(u64(a.OpportunityID), key), nil})
+	}
+	return tx.reindex(nil, es)
+}
+
+// Activities calls fn for each activity matching f, oldest first. A lead or
+// an opportunity is one walk of its index; otherwise the walk covers the
+// bucket between Since and Until. fn must not create activities: the walk
+// is still reading them.
+func (tx *tx) Activities(f touchbase.ActivityFilter, fn func(*touchbase.Activity) error) error {
+	b := tx.bucket(activitiesBucket)
+	var lo, hi []byte
+	if !f.Since.IsZero() {
+		lo = dayKey(f.Since)
+	}
+	if !f.Until.IsZero() {
+		hi = dayKey(f.Until)
+	}
+	visit := func(k, v []byte) error {
+		a := new(touchbase.Activity)
+		if err := decodeActivity(v, a); err != nil {
+			return fmt.Errorf("store: decode activity %d: %w", idSuffix(k), err)
+		}
+		if !matchActivity(a, f) {
+			return nil
+		}
+		return fn(a)
+	}
+	byIndex := func(k, _ []byte) error {
+		key := k[8:]
+		v := b.Get(key)
+		if v == nil {
+			return fmt.Errorf("store: activity index points at missing activity %d", idSuffix(k))
+		}
+		return visit(key, v)
+	}
+	switch {
+	case f.LeadID != 0:
+		return walkTime(tx.bucket(activityLead), u64(f.LeadID), lo, hi, byIndex)
+	case f.OpportunityID != 0:
+		return walkTime(tx.bucket(activityOpp), u64(f.OpportunityID), lo, hi, byIndex)
+	}
+	return walkTime(b, nil, lo, hi, visit)
+}
+
+// walkTime calls fn for each key of b that is prefix, then a time key at or
+// after lo and before hi (nil: unbounded), then anything.
+func walkTime(b *bbolt.Bucket, prefix, lo, hi []byte, fn func(k, v []byte) error) error {
+	c := b.Cursor()
+	n := len(prefix)
+	for k, v := c.Seek(concat(prefix, lo)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if hi != nil && bytes.Compare(k[n:n+8], hi) >= 0 {
+			return nil
+		}
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchActivity reports whether a passes the conditions of f that its walk
+// does not already ensure.
+func matchActivity(a *touchbase.Activity, f touchbase.ActivityFilter) bool {
+	switch {
+	case f.Owner != "" && a.Owner != f.Owner:
+		return false
+	case f.LeadID != 0 && a.LeadID != f.LeadID:
+		return false
+	case f.OpportunityID != 0 && a.OpportunityID != f.OpportunityID:
+		return false
+	}
+	return true
+}

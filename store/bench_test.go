@@ -1,0 +1,154 @@
+package store_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/store"
+)
+
+// benchOwners is how many reps the benchmark records are spread over.
+const benchOwners = 20
+
+// seedBatches stores n records made by create, 5,000 per transaction.
+func seedBatches(b *testing.B, db *store.DB, n int, create func(tx touchbase.Tx, i int) error) {
+	b.Helper()
+	for start := 0; start < n; start += 5000 {
+		MustUpdate(b, db, func(tx touchbase.Tx) error {
+			for i := start; i < min(start+5000, n); i++ {
+				if err := create(tx, i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// Ensure logging a touch is one cheap transaction: read the lead, store the
+// activity, update the lead's touches and follow-up (moving its indexes).
+func BenchmarkCreateActivity(b *testing.B) {
+	const leads = 1000
+	db := MustOpenDB(b)
+	seedBatches(b, db, leads, func(tx touchbase.Tx, i int) error { return tx.CreateLead(benchLead(i)) })
+	start := time.Date(2027, time.March, 1, 9, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		id := uint64(i%leads + 1)
+		MustUpdate(b, db, func(tx touchbase.Tx) error {
+			l, err := tx.Lead(id)
+			if err != nil {
+				return err
+			}
+			a := &touchbase.Activity{Kind: touchbase.ActivityCall, Owner: l.Owner, At: start.Add(time.Duration(i) * time.Second),
+				LeadID: id, Note: "asked for pricing, sending quote", NextStep: "send quote", NextDate: l.NextFollowUp.AddDays(3)}
+			if err := tx.CreateActivity(a); err != nil {
+				return err
+			}
+			l.Touches++
+			l.LastTouch, l.UpdatedAt, l.NextFollowUp = a.At, a.At, a.NextDate
+			return tx.UpdateLead(l)
+		})
+		i++
+	}
+}
+
+// Ensure /pipeline stays fast: every open opportunity of 100,000, when all
+// are open and when a fifth are (the rest won or lost).
+func BenchmarkOpportunitiesOpen100k(b *testing.B) {
+	const n = 100_000
+	for _, open := range []int{100, 20} {
+		b.Run(fmt.Sprintf("open=%d%%", open), func(b *testing.B) {
+			db := MustOpenDB(b)
+			seedBatches(b, db, n, func(tx touchbase.Tx, i int) error {
+				status := touchbase.OpportunityOpen
+				if i%100 >= open {
+					status = [...]touchbase.OpportunityStatus{touchbase.OpportunityWon, touchbase.OpportunityLost}[i%2]
+				}
+				return tx.CreateOpportunity(benchOpportunity(i, status))
+			})
+			b.ReportAllocs()
+			for b.Loop() {
+				MustView(b, db, func(tx touchbase.Tx) error {
+					os, err := tx.Opportunities(touchbase.OpportunityFilter{Open: true})
+					if err != nil {
+						return err
+					} else if got, want := len(os), n*open/100; got != want {
+						b.Fatalf("len=%d, want %d", got, want)
+					}
+					return nil
+				})
+			}
+		})
+	}
+}
+
+// Ensure the follow-up reminders walk only what is due: 100,000 open leads
+// due over 100 days, asked for the first 10 days and for all of them.
+func BenchmarkLeadsDue100k(b *testing.B) {
+	const n = 100_000
+	db := MustOpenDB(b)
+	seedBatches(b, db, n, func(tx touchbase.Tx, i int) error { return tx.CreateLead(benchLead(i)) })
+	for _, days := range []int{10, 100} {
+		b.Run(fmt.Sprintf("due=%d%%", days), func(b *testing.B) {
+			by := touchbase.NewDate(2027, time.March, 1).AddDays(days - 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				MustView(b, db, func(tx touchbase.Tx) error {
+					ls, err := tx.Leads(touchbase.LeadFilter{DueBy: by})
+					if err != nil {
+						return err
+					} else if got, want := len(ls), n*days/100; got != want {
+						b.Fatalf("len=%d, want %d", got, want)
+					}
+					return nil
+				})
+			}
+		})
+	}
+}
+
+// benchOpportunity returns a realistic opportunity: a few stage changes,
+// BANT notes, an amount.
+func benchOpportunity(i int, status touchbase.OpportunityStatus) *touchbase.Opportunity {
+	created := time.Date(2027, time.January, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
+	return &touchbase.Opportunity{
+		AccountID: uint64(i/3 + 1), ContactID: uint64(i + 1), LeadID: uint64(i + 1),
+		Name:        fmt.Sprintf("ERP rollout %d", i),
+		AmountMinor: int64(1_000_000 + i*1000), Currency: "JPY",
+		CloseDate: touchbase.NewDate(2027, time.June, 1+i%28),
+		Stage:     1 + i%7, Status: status, Owner: fmt.Sprintf("U%03d", i%benchOwners),
+		Source: "Nov webinar",
+		BANT: touchbase.BANT{
+			Budget:    touchbase.BANTItem{Answer: touchbase.Yes, Note: "5m"},
+			Authority: touchbase.BANTItem{Answer: touchbase.No, Note: "CIO decides"},
+			Need:      touchbase.BANTItem{Answer: touchbase.Yes, Note: "replace legacy ERP"},
+		},
+		Touches: 3, LastTouch: created.Add(48 * time.Hour), NextFollowUp: touchbase.NewDate(2027, time.March, 1+i%28),
+		StageEnteredAt: created.Add(72 * time.Hour),
+		History: []touchbase.StageChange{
+			{At: created, By: "U001", Kind: touchbase.StageCreated, To: 1},
+			{At: created.Add(24 * time.Hour), By: "U001", Kind: touchbase.StageAdvance, From: 1, To: 2},
+			{At: created.Add(72 * time.Hour), By: "U001", Kind: touchbase.StageAdvance, From: 2, To: 3},
+		},
+		CreatedAt: created, UpdatedAt: created.Add(72 * time.Hour),
+	}
+}
+
+// benchLead returns a realistic open lead due on one of 100 days from
+// 2027-03-01.
+func benchLead(i int) *touchbase.Lead {
+	created := time.Date(2027, time.January, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
+	return &touchbase.Lead{
+		Name: fmt.Sprintf("Taro Yamada %d", i), Company: fmt.Sprintf("Acme %d KK", i/2),
+		Email: fmt.Sprintf("taro%d@acme.co.jp", i), Phone: "03-1234-5678", Title: "CIO",
+		Source: "Nov webinar", Owner: fmt.Sprintf("U%03d", i%benchOwners), Status: touchbase.LeadWorking,
+		BANT:    touchbase.BANT{Need: touchbase.BANTItem{Answer: touchbase.Yes, Note: "ERP"}},
+		Touches: 2, LastTouch: created.Add(24 * time.Hour),
+		NextFollowUp: touchbase.NewDate(2027, time.March, 1).AddDays(i % 100),
+		CreatedAt:    created, UpdatedAt: created.Add(24 * time.Hour),
+	}
+}

@@ -1,0 +1,295 @@
+// Package store persists the touchbase domain in a bbolt file.
+//
+// A DB is one bbolt file, opened by one process at a time (bbolt holds a file
+// lock; a second process waits a second and gives up). Every command runs in
+// one transaction through View or Update, so it is applied whole or not at
+// all. Records live in one bucket per kind, keyed by an 8-byte big-endian ID;
+// the secondary indexes (owner, follow-up date, email, names, activity time)
+// are buckets of their own, written in the same transaction as the record.
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/touchbase/touchbase"
+)
+
+// ErrSchemaNewer is returned by Open for a file written by a newer version
+// of touchbase than this one: it would not understand the records, so it
+// refuses to touch them.
+var ErrSchemaNewer = errors.New("store: database schema is newer than this program")
+
+// Bucket names. Record buckets hold encoded records; index buckets hold keys
+// only (the value is empty unless said otherwise).
+var (
+	metaBucket = []byte("meta") // "version" → 8-byte schema version
+
+	repsBucket  = []byte("reps")  // rep id → Rep
+	teamsBucket = []byte("teams") // NameKey(name) → Team
+
+	leadsBucket     = []byte("leads")      // id → Lead
+	leadOwnerBucket = []byte("lead_owner") // owner 0x00 id
+	leadDueBucket   = []byte("lead_due")   // "2006-01-02" id, open leads only
+	leadEmailBucket = []byte("lead_email") // lower(email) 0x00 id
+
+	oppsBucket       = []byte("opportunities") // id → Opportunity
+	oppOwnerBucket   = []byte("opp_owner")     // owner 0x00 id
+	oppDueBucket     = []byte("opp_due")       // "2006-01-02" id, open opportunities only
+	oppAccountBucket = []byte("opp_account")   // account id, opportunity id
+
+	accountsBucket = []byte("accounts") // id → Account
+	contactsBucket = []byte("contacts") // id → Contact
+
+	campaignsBucket     = []byte("campaigns")      // id → Campaign
+	campaignNamesBucket = []byte("campaign_names") // NameKey(name) → id
+
+	activitiesBucket  = []byte("activities")    // time key (nanos, id) → Activity
+	activityIDsBucket = []byte("activity_ids")  // id → time key
+	activityLead      = []byte("activity_lead") // lead id, time key
+	activityOpp       = []byte("activity_opp")  // opportunity id, time key
+
+	handoffsBucket = []byte("handoffs") // id → Handoff
+
+	namesBucket = []byte("names") // word 0x00 kind id → 1 if word is the whole name, else 0
+)
+
+// allBuckets is every bucket of the current schema; Open creates the missing
+// ones.
+var allBuckets = [][]byte{
+	metaBucket,
+	repsBucket, teamsBucket,
+	leadsBucket, leadOwnerBucket, leadDueBucket, leadEmailBucket,
+	oppsBucket, oppOwnerBucket, oppDueBucket, oppAccountBucket,
+	accountsBucket, contactsBucket,
+	campaignsBucket, campaignNamesBucket,
+	activitiesBucket, activityIDsBucket, activityLead, activityOpp,
+	handoffsBucket,
+	namesBucket,
+}
+
+var versionKey = []byte("version")
+
+// migrations[i] moves a file from schema version i to i+1, inside the
+// transaction that opens it: a failed migration leaves the file as it was.
+// Add version 2 by appending; never edit a released step.
+var migrations = []func(*bbolt.Tx) error{
+	// 0 → 1: the first schema. The buckets are created by Open.
+	func(*bbolt.Tx) error { return nil },
+}
+
+// schemaVersion is the version this code writes.
+var schemaVersion = uint64(len(migrations))
+
+// DB is the touchbase database: one bbolt file.
+type DB struct {
+	db   *bbolt.DB
+	path string
+}
+
+// NewDB returns a DB for the file at path; Open opens it.
+func NewDB(path string) *DB {
+	return &DB{path: path}
+}
+
+// Path returns the file's path.
+func (db *DB) Path() string { return db.path }
+
+// Open opens the file, creating it if needed, creates the missing buckets and
+// migrates the schema forward. It refuses a file of a newer schema with
+// ErrSchemaNewer, and gives up after a second if another process holds the
+// file.
+func (db *DB) Open() error {
+	if db.path == "" {
+		return errors.New("store: open: no path")
+	}
+	if err := os.MkdirAll(filepath.Dir(db.path), 0o700); err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	bdb, err := bbolt.Open(db.path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", db.path, err)
+	}
+	if err := bdb.Update(migrate); err != nil {
+		_ = bdb.Close()
+		return fmt.Errorf("store: open %s: %w", db.path, err)
+	}
+	db.db = bdb
+	return nil
+}
+
+// migrate creates the buckets and brings the schema up to schemaVersion.
+func migrate(btx *bbolt.Tx) error {
+	meta, err := btx.CreateBucketIfNotExists(metaBucket)
+	if err != nil {
+		return fmt.Errorf("create bucket meta: %w", err)
+	}
+	var v uint64
+	if b := meta.Get(versionKey); b != nil {
+		if len(b) != 8 {
+			return fmt.Errorf("schema version: %d bytes, want 8", len(b))
+		}
+		v = binary.BigEndian.Uint64(b)
+	}
+	if v > schemaVersion {
+		return fmt.Errorf("%w: the file is at version %d and this program knows up to %d; run a newer touchbase", ErrSchemaNewer, v, schemaVersion)
+	}
+	for ; v < schemaVersion; v++ {
+		if err := migrations[v](btx); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+		}
+	}
+	for _, name := range allBuckets {
+		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return meta.Put(versionKey, u64(schemaVersion))
+}
+
+// Close closes the file. Closing a DB that is not open does nothing.
+func (db *DB) Close() error {
+	if db.db == nil {
+		return nil
+	}
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction. The Tx must not be used after fn
+// returns, nor from another goroutine.
+func (db *DB) View(ctx context.Context, fn func(touchbase.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if db.db == nil {
+		return errors.New("store: view: database not open")
+	}
+	var fnErr error
+	err := db.db.View(func(btx *bbolt.Tx) error {
+		fnErr = fn(&tx{tx: btx})
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	} else if err != nil {
+		return fmt.Errorf("store: view: %w", err)
+	}
+	return nil
+}
+
+// Update runs fn in a read-write transaction and commits it when fn returns
+// nil. An error from fn (or a panic) rolls back everything fn wrote and is
+// returned as is, so its touchbase error code reaches the caller.
+func (db *DB) Update(ctx context.Context, fn func(touchbase.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if db.db == nil {
+		return errors.New("store: update: database not open")
+	}
+	var fnErr error
+	err := db.db.Update(func(btx *bbolt.Tx) error {
+		fnErr = fn(&tx{tx: btx})
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	} else if err != nil {
+		return fmt.Errorf("store: update: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the whole database to w while it keeps
+// serving (the copy is one read transaction), and returns the bytes written.
+func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if db.db == nil {
+		return 0, errors.New("store: backup: database not open")
+	}
+	var n int64
+	err := db.db.View(func(btx *bbolt.Tx) error {
+		var err error
+		n, err = btx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("store: backup: %w", err)
+	}
+	return n, nil
+}
+
+// BackupFile writes a backup to path. It writes path+".tmp", syncs it and
+// renames it over path, so path holds either the old file or a whole new one.
+func (db *DB) BackupFile(ctx context.Context, path string) (err error) {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: backup %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if _, err = db.Backup(ctx, f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("store: backup %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("store: backup %s: %w", path, err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("store: backup %s: %w", path, err)
+	}
+	// Sync the directory so the rename itself survives a crash.
+	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// Check runs bbolt's consistency check over the whole file and returns the
+// first problem found.
+func (db *DB) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if db.db == nil {
+		return errors.New("store: check: database not open")
+	}
+	var first error
+	err := db.db.View(func(btx *bbolt.Tx) error {
+		// Drain the channel: the checker runs until it closes it.
+		for err := range btx.Check() {
+			if first == nil {
+				first = err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = first
+	}
+	if err != nil {
+		return fmt.Errorf("store: check: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,388 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/store"
+)
+
+// MustOpenDB returns an open DB on a new file in a temporary directory. It
+// is checked and closed when the test ends.
+func MustOpenDB(tb testing.TB) *store.DB {
+	tb.Helper()
+	return MustOpenDBAt(tb, filepath.Join(tb.TempDir(), "touchbase.db"))
+}
+
+// MustOpenDBAt opens the DB at path; it is checked and closed when the test
+// ends.
+func MustOpenDBAt(tb testing.TB, path string) *store.DB {
+	tb.Helper()
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Check(context.Background()); err != nil {
+			tb.Errorf("check: %v", err)
+		}
+		if err := db.Close(); err != nil {
+			tb.Errorf("close: %v", err)
+		}
+	})
+	return db
+}
+
+// MustUpdate runs fn in an Update and fails the test on an error.
+func MustUpdate(tb testing.TB, db *store.DB, fn func(touchbase.Tx) error) {
+	tb.Helper()
+	if err := db.Update(context.Background(), fn); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// MustView runs fn in a View and fails the test on an error.
+func MustView(tb testing.TB, db *store.DB, fn func(touchbase.Tx) error) {
+	tb.Helper()
+	if err := db.View(context.Background(), fn); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// day returns the Date of 2027-03-d (or the normalised day beyond).
+func day(d int) touchbase.Date { return touchbase.NewDate(2027, time.March, d) }
+
+// at returns an instant on 2027-03-d at h:00 UTC.
+func at(d, h int) time.Time { return time.Date(2027, time.March, d, h, 0, 0, 0, time.UTC) }
+
+// seed stores one record of every kind and returns them as stored.
+type seeded struct {
+	rep      *touchbase.Rep
+	team     *touchbase.Team
+	lead     *touchbase.Lead
+	account  *touchbase.Account
+	contact  *touchbase.Contact
+	opp      *touchbase.Opportunity
+	campaign *touchbase.Campaign
+	activity *touchbase.Activity
+	handoff  *touchbase.Handoff
+}
+
+func seed(tb testing.TB, db *store.DB) seeded {
+	tb.Helper()
+	s := seeded{
+		rep:      &touchbase.Rep{ID: "U1", Name: "Hanako Sato", TimeZone: "Asia/Tokyo", CreatedAt: at(1, 9)},
+		team:     &touchbase.Team{Name: "IS Tokyo", Function: touchbase.InsideSales, Channel: "C1", Members: []string{"U1"}, Managers: []string{"U9"}, CreatedAt: at(1, 9)},
+		lead:     &touchbase.Lead{Name: "Taro Yamada", Company: "Acme KK", Email: "taro@acme.co.jp", Owner: "U1", Status: touchbase.LeadWorking, NextFollowUp: day(5), CreatedAt: at(1, 10)},
+		account:  &touchbase.Account{Name: "Acme KK", Owner: "U2", CreatedAt: at(2, 9)},
+		contact:  &touchbase.Contact{Name: "Taro Yamada", Title: "CIO", Role: touchbase.RoleDecisionMaker, CreatedAt: at(2, 9)},
+		campaign: &touchbase.Campaign{Name: "Nov webinar", Kind: "webinar", CreatedAt: at(1, 8)},
+	}
+	MustUpdate(tb, db, func(tx touchbase.Tx) error {
+		if err := tx.PutRep(s.rep); err != nil {
+			return err
+		} else if err := tx.PutTeam(s.team); err != nil {
+			return err
+		} else if err := tx.CreateCampaign(s.campaign); err != nil {
+			return err
+		} else if err := tx.CreateLead(s.lead); err != nil {
+			return err
+		} else if err := tx.CreateAccount(s.account); err != nil {
+			return err
+		}
+		s.contact.AccountID = s.account.ID
+		if err := tx.CreateContact(s.contact); err != nil {
+			return err
+		}
+		s.opp = &touchbase.Opportunity{AccountID: s.account.ID, ContactID: s.contact.ID, LeadID: s.lead.ID, Name: "ERP rollout",
+			AmountMinor: 5_000_000, Currency: "JPY", CloseDate: day(31), Stage: 1, Status: touchbase.OpportunityOpen, Owner: "U2",
+			NextFollowUp: day(6), StageEnteredAt: at(2, 9),
+			History:   []touchbase.StageChange{{At: at(2, 9), By: "U1", Kind: touchbase.StageCreated, To: 1}},
+			CreatedAt: at(2, 9)}
+		if err := tx.CreateOpportunity(s.opp); err != nil {
+			return err
+		}
+		s.activity = &touchbase.Activity{Kind: touchbase.ActivityCall, Owner: "U1", At: at(3, 11), LeadID: s.lead.ID, Note: "asked for pricing"}
+		if err := tx.CreateActivity(s.activity); err != nil {
+			return err
+		}
+		s.handoff = &touchbase.Handoff{At: at(2, 9), Kind: touchbase.HandoffSQL, From: "U1", To: "U2", LeadID: s.lead.ID, OpportunityID: s.opp.ID}
+		return tx.CreateHandoff(s.handoff)
+	})
+	return s
+}
+
+// checkSeeded fails unless db holds what seed stored.
+func checkSeeded(tb testing.TB, db *store.DB, s seeded) {
+	tb.Helper()
+	MustView(tb, db, func(tx touchbase.Tx) error {
+		checks := []struct {
+			name string
+			get  func() (any, error)
+			want any
+		}{
+			{"rep", func() (any, error) { return tx.Rep("U1") }, s.rep},
+			{"team", func() (any, error) { return tx.Team("IS Tokyo") }, s.team},
+			{"lead", func() (any, error) { return tx.Lead(s.lead.ID) }, s.lead},
+			{"account", func() (any, error) { return tx.Account(s.account.ID) }, s.account},
+			{"contact", func() (any, error) { return tx.Contact(s.contact.ID) }, s.contact},
+			{"opportunity", func() (any, error) { return tx.Opportunity(s.opp.ID) }, s.opp},
+			{"campaign", func() (any, error) { return tx.Campaign("Nov webinar") }, s.campaign},
+			{"handoffs", func() (any, error) { h, err := tx.Handoffs(); return h, err }, []*touchbase.Handoff{s.handoff}},
+			{"activities", func() (any, error) {
+				var got []*touchbase.Activity
+				err := tx.Activities(touchbase.ActivityFilter{}, func(a *touchbase.Activity) error { got = append(got, a); return nil })
+				return got, err
+			}, []*touchbase.Activity{s.activity}},
+		}
+		for _, c := range checks {
+			got, err := c.get()
+			if err != nil {
+				tb.Errorf("%s: %v", c.name, err)
+			} else if !reflect.DeepEqual(got, c.want) {
+				tb.Errorf("%s=%+v, want %+v", c.name, got, c.want)
+			}
+		}
+		return nil
+	})
+}
+
+// Ensure a new file records the current schema version.
+func TestDB_Open_SchemaVersion(t *testing.T) {
+	db := MustOpenDB(t)
+	got, err := store.StoredSchemaVersion(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := store.SchemaVersion; got != want {
+		t.Fatalf("version=%d, want %d", got, want)
+	}
+}
+
+// Ensure a file of a newer schema is refused and left as it was.
+func TestDB_Open_NewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "touchbase.db")
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetStoredSchemaVersion(db, store.SchemaVersion+1); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	err := store.NewDB(path).Open()
+	if !errors.Is(err, store.ErrSchemaNewer) {
+		t.Fatalf("Open=%v, want ErrSchemaNewer", err)
+	}
+
+	// The refused Open released the file: a second one is refused the same
+	// way rather than timing out on the lock.
+	if err := store.NewDB(path).Open(); !errors.Is(err, store.ErrSchemaNewer) {
+		t.Fatalf("second Open=%v, want ErrSchemaNewer", err)
+	}
+}
+
+// Ensure everything stored survives Close and a new Open.
+func TestDB_Reopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "touchbase.db")
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	s := seed(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db = MustOpenDBAt(t, path)
+	checkSeeded(t, db, s)
+
+	// The sequences survive too: the next lead gets the next ID.
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		l := &touchbase.Lead{Name: "Jiro"}
+		if err := tx.CreateLead(l); err != nil {
+			return err
+		}
+		if got, want := l.ID, s.lead.ID+1; got != want {
+			t.Errorf("ID=%d, want %d", got, want)
+		}
+		return nil
+	})
+}
+
+// Ensure an error from fn rolls back everything fn wrote, indexes included.
+func TestDB_Update_Rollback(t *testing.T) {
+	db := MustOpenDB(t)
+	errBoom := errors.New("boom")
+	err := db.Update(context.Background(), func(tx touchbase.Tx) error {
+		if err := tx.CreateLead(&touchbase.Lead{Name: "Taro Yamada", Owner: "U1", Email: "taro@acme.co.jp", Status: touchbase.LeadNew, NextFollowUp: day(1)}); err != nil {
+			return err
+		}
+		if err := tx.CreateAccount(&touchbase.Account{Name: "Acme"}); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("Update=%v, want %v", err, errBoom)
+	}
+	assertEmpty(t, db)
+}
+
+// Ensure a cancelled context stops Update and View before they start.
+func TestDB_CancelledContext(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	called := false
+	err := db.Update(ctx, func(tx touchbase.Tx) error {
+		called = true
+		return tx.CreateLead(&touchbase.Lead{Name: "Taro Yamada", Owner: "U1"})
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Update=%v, want %v", err, context.Canceled)
+	} else if called {
+		t.Fatal("fn called")
+	}
+	if err := db.View(ctx, func(touchbase.Tx) error { called = true; return nil }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("View=%v, want %v", err, context.Canceled)
+	} else if called {
+		t.Fatal("fn called")
+	}
+	assertEmpty(t, db)
+}
+
+// assertEmpty fails unless db holds no lead or account, in the records or
+// the indexes, and the next lead would get ID 1.
+func assertEmpty(tb testing.TB, db *store.DB) {
+	tb.Helper()
+	MustView(tb, db, func(tx touchbase.Tx) error {
+		for _, f := range []touchbase.LeadFilter{{}, {Owner: "U1"}, {DueBy: day(31)}, {Email: "taro@acme.co.jp"}} {
+			if got, err := tx.Leads(f); err != nil {
+				return err
+			} else if len(got) != 0 {
+				tb.Errorf("Leads(%+v)=%d leads, want 0", f, len(got))
+			}
+		}
+		if got, err := tx.Accounts(); err != nil {
+			return err
+		} else if len(got) != 0 {
+			tb.Errorf("Accounts=%d, want 0", len(got))
+		}
+		if got, err := tx.Search("acme", 10); err != nil {
+			return err
+		} else if len(got) != 0 {
+			tb.Errorf("Search=%v, want none", got)
+		}
+		return nil
+	})
+	MustUpdate(tb, db, func(tx touchbase.Tx) error {
+		l := &touchbase.Lead{Name: "probe"}
+		if err := tx.CreateLead(l); err != nil {
+			return err
+		} else if got, want := l.ID, uint64(1); got != want {
+			tb.Errorf("ID=%d, want %d", got, want)
+		}
+		return nil
+	})
+}
+
+// Ensure Backup writes a file that opens and holds the data, while the DB
+// keeps serving.
+func TestDB_Backup(t *testing.T) {
+	db := MustOpenDB(t)
+	s := seed(t, db)
+
+	var buf bytes.Buffer
+	n, err := db.Backup(context.Background(), &buf)
+	if err != nil {
+		t.Fatal(err)
+	} else if got, want := n, int64(buf.Len()); got != want || n == 0 {
+		t.Fatalf("n=%d, want %d (>0)", got, want)
+	}
+
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.BackupFile(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("tmp file: %v, want it gone", err)
+	}
+	// The original still serves writes after the copy.
+	MustUpdate(t, db, func(tx touchbase.Tx) error { return tx.CreateLead(&touchbase.Lead{Name: "after"}) })
+
+	checkSeeded(t, MustOpenDBAt(t, path), s)
+}
+
+// Ensure a failed BackupFile leaves neither the target nor a temporary file.
+func TestDB_BackupFile_Cancelled(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.BackupFile(ctx, path); !errors.Is(err, context.Canceled) {
+		t.Fatalf("BackupFile=%v, want %v", err, context.Canceled)
+	}
+	for _, p := range []string{path, path + ".tmp"} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s: %v, want no file", p, err)
+		}
+	}
+}
+
+// Ensure a backup taken while leads are being written holds a consistent
+// prefix of them: each write is whole in the copy or absent from it.
+func TestDB_Backup_WhileWriting(t *testing.T) {
+	db := MustOpenDB(t)
+	done := make(chan error)
+	go func() {
+		for i := range 50 {
+			err := db.Update(context.Background(), func(tx touchbase.Tx) error {
+				return tx.CreateLead(&touchbase.Lead{Name: fmt.Sprint("lead ", i), Owner: "U1"})
+			})
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.BackupFile(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	MustView(t, MustOpenDBAt(t, path), func(tx touchbase.Tx) error {
+		all, err := tx.Leads(touchbase.LeadFilter{})
+		if err != nil {
+			return err
+		}
+		owned, err := tx.Leads(touchbase.LeadFilter{Owner: "U1"})
+		if err != nil {
+			return err
+		}
+		if got, want := len(owned), len(all); got != want {
+			t.Fatalf("indexed=%d, want %d", got, want)
+		}
+		for i, l := range all {
+			if got, want := l.ID, uint64(i+1); got != want {
+				t.Fatalf("ID=%d, want %d", got, want)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/touchbase/touchbase"
+)
+
+// Lead returns the lead id, or ENOTFOUND.
+func (tx *tx) Lead(id uint64) (*touchbase.Lead, error) {
+	return getByID(tx.bucket(leadsBucket), id, "lead", decodeLead)
+}
+
+// CreateLead stores a new lead and its index entries. A lead with ID 0 gets
+// the next ID; a given ID is kept, and ECONFLICT if it is taken.
+func (tx *tx) CreateLead(l *touchbase.Lead) error {
+	b := tx.bucket(leadsBucket)
+	if err := assignID(b, &l.ID, "lead", keyExists(b)); err != nil {
+		return err
+	}
+	if err := put(b, u64(l.ID), l, "lead", encodeLead); err != nil {
+		return err
+	}
+	return tx.reindex(nil, leadEntries(l))
+}
+
+// UpdateLead replaces a stored lead, or returns ENOTFOUND. Its index entries
+// move with it: they are computed from the stored lead and the new one.
+func (tx *tx) UpdateLead(l *touchbase.Lead) error {
+	old, err := tx.Lead(l.ID)
+	if err != nil {
+		return err
+	}
+	if err := put(tx.bucket(leadsBucket), u64(l.ID), l, "lead", encodeLead); err != nil {
+		return err
+	}
+	return tx.reindex(leadEntries(old), leadEntries(l))
+}
+
+// leadEntries returns the index entries of l.
+func leadEntries(l *touchbase.Lead) []entry {
+	es := make([]entry, 0, 8)
+	if l.Owner != "" {
+		es = append(es, entry{leadOwnerBucket, strKey(l.Owner, l.ID), nil})
+	}
+	if l.Status.Open() && !l.NextFollowUp.IsZero() {
+		es = append(es, entry{leadDueBucket, dateKey(l.NextFollowUp, l.ID), nil})
+	}
+	if e := emailKey(l.Email); e != "" {
+		es = append(es, entry{leadEmailBucket, strKey(e, l.ID), nil})
+	}
+	return append(es, nameEntries(kindLead, l.ID, l.Name, l.Company)...)
+}
+
+// emailKey returns email as the email index holds it.
+func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// Leads returns the leads matching f, in ID order. It walks the most
+// selective index f allows (email, follow-up date, owner) and reads the whole
+// bucket only when f names none of them.
+func (tx *tx) Leads(f touchbase.LeadFilter) ([]*touchbase.Lead, error) {
+	b := tx.bucket(leadsBucket)
+	var out []*touchbase.Lead
+	keep := func(k, _ []byte) error {
+		id := idSuffix(k)
+		v := b.Get(u64(id))
+		if v == nil {
+			return fmt.Errorf("store: lead index points at missing lead %d", id)
+		} else if f.Open && !leadOpen(v) {
+			return nil
+		}
+		l := new(touchbase.Lead)
+		if err := decodeLead(v, l); err != nil {
+			return fmt.Errorf("store: decode lead %d: %w", id, err)
+		}
+		if matchLead(l, f) {
+			out = append(out, l)
+		}
+		return nil
+	}
+	var err error
+	switch {
+	case f.Email != "":
+		err = walkPrefix(tx.bucket(leadEmailBucket), strPrefix(emailKey(f.Email)), keep)
+	case !f.DueBy.IsZero():
+		err = walkDue(tx.bucket(leadDueBucket), f.DueBy, keep)
+		slices.SortFunc(out, func(a, b *touchbase.Lead) int { return cmp.Compare(a.ID, b.ID) })
+	case f.Owner != "":
+		err = walkPrefix(tx.bucket(leadOwnerBucket), strPrefix(f.Owner), keep)
+	default:
+		err = b.ForEach(func(k, v []byte) error {
+			if f.Open && !leadOpen(v) {
+				return nil
+			}
+			l := new(touchbase.Lead)
+			if err := decodeLead(v, l); err != nil {
+				return fmt.Errorf("store: decode lead %d: %w", idSuffix(k), err)
+			}
+			if matchLead(l, f) {
+				out = append(out, l)
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// matchLead reports whether l passes every condition of f.
+func matchLead(l *touchbase.Lead, f touchbase.LeadFilter) bool {
+	switch {
+	case f.Owner != "" && l.Owner != f.Owner:
+		return false
+	case f.Open && !l.Status.Open():
+		return false
+	case !f.DueBy.IsZero() && (!l.Status.Open() || l.NextFollowUp.IsZero() || l.NextFollowUp.After(f.DueBy)):
+		return false
+	case f.Email != "" && emailKey(l.Email) != emailKey(f.Email):
+		return false
+	}
+	return true
+}
+
+// strPrefix returns the prefix of every strKey of s.
+func strPrefix(s string) []byte { return append([]byte(s), 0) }
+
+// walkDue calls fn for each key of a follow-up index dated on or before d,
+// in date order: a cursor walk from the start that stops at the first later
+// date.
+func walkDue(b *bbolt.Bucket, d touchbase.Date, fn func(k, v []byte) error) error {
+	end := []byte(d.String())
+	c := b.Cursor()
+	for k, v := c.First(); k != nil && bytes.Compare(k[:len(k)-8], end) <= 0; k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
