@@ -92,6 +92,7 @@ Usage:
   touchbase version
 
 The database is --db, else $TOUCHBASE_DB, else touchbase.db in the current directory.
+Amounts typed without a currency are in $TOUCHBASE_CURRENCY (an ISO 4217 code; default USD).
 `
 
 // Run runs the subcommand in args.

@@ -179,6 +179,29 @@ func TestBackupAndImport(t *testing.T) {
 	}
 }
 
+// Ensure the workspace currency applies to amounts typed without one, and
+// an unknown one stops the program.
+func TestMain_Currency(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "touchbase.db")
+	var out bytes.Buffer
+	m := NewMain()
+	m.Stdin, m.Stdout, m.Stderr = strings.NewReader("/deal Acme amount:500万\n"), &out, &out
+	m.Getenv = func(k string) string { return map[string]string{"TOUCHBASE_CURRENCY": "jpy"}[k] }
+	m.StdinIsTerminal = func() bool { return false }
+	if err := m.Run(context.Background(), []string{"console", "--db", db}); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if !strings.Contains(out.String(), "¥5,000,000") {
+		t.Fatalf("output %q, want ¥5,000,000", out.String())
+	}
+	m.Getenv = func(k string) string { return map[string]string{"TOUCHBASE_CURRENCY": "XYZ"}[k] }
+	if err := m.Run(context.Background(), []string{"console", "--db", db}); err == nil || !strings.Contains(errorText(err), "currency") {
+		t.Fatalf("Run with currency XYZ: %v, want a currency error", err)
+	}
+	m.Close()
+}
+
 // Ensure bad command lines stop with a clear message.
 func TestMain_BadArgs(t *testing.T) {
 	for _, args := range [][]string{

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/touchbase/touchbase"
@@ -34,9 +35,13 @@ func (m *Main) openDB(path string) (*store.DB, error) {
 	return db, nil
 }
 
-// config returns the configuration: the embedded defaults for now.
+// config returns the configuration: the embedded defaults, with the
+// workspace currency from $TOUCHBASE_CURRENCY when set.
 func (m *Main) config() (*touchbase.Config, error) {
 	cfg := touchbase.DefaultConfig()
+	if cur := m.Getenv("TOUCHBASE_CURRENCY"); cur != "" {
+		cfg.Currency = strings.ToUpper(cur)
+	}
 	return cfg, cfg.Validate()
 }
 
