@@ -1,5 +1,7 @@
 package touchbase
 
+import "time"
+
 // Tx is one transaction on the store: everything a command reads and writes
 // happens in one Tx, so a command is applied whole or not at all. Methods
 // that look one record up return an ENOTFOUND error when it does not exist,
@@ -44,6 +46,24 @@ type Tx interface {
 
 	CreateHandoff(h *Handoff) error
 	Handoffs() ([]*Handoff, error)
+
+	// Claim records that the delivery named key (a Slack event id, a button
+	// press) is being applied, and reports false when it was claimed
+	// before. Claimed in the same transaction as the change, a retried
+	// delivery is applied once. Keys older than the store's retention
+	// (a week) may be forgotten.
+	Claim(key string, at time.Time) (bool, error)
+
+	// Enqueue adds m to the outbox with the next ID, unless a message with
+	// the same Key is there already: then it reports false and adds nothing.
+	Enqueue(m *Message) (bool, error)
+	// DueMessages returns up to limit messages not sent, not failed, and
+	// whose NextAttempt is at or before now, oldest first.
+	DueMessages(now time.Time, limit int) ([]*Message, error)
+	// UpdateMessage records a delivery attempt (ENOTFOUND when missing).
+	UpdateMessage(m *Message) error
+	// OutboxDepth counts the messages not sent and not failed.
+	OutboxDepth() (int, error)
 
 	// Search returns the records whose name, company or account name
 	// matches query (see NameKey): exact key matches first, then prefixes of

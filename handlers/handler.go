@@ -65,12 +65,31 @@ func (h *Handler) Handle(ctx context.Context, u User, line string) (*Reply, erro
 	return h.Run(ctx, u, cmd)
 }
 
+// HandleOnce is Handle for a delivery that may arrive more than once (a
+// Slack event retried, a button pressed twice): key names the delivery, and
+// a command whose key was applied before changes nothing and returns
+// ErrAlreadyApplied. Commands that only read run every time.
+func (h *Handler) HandleOnce(ctx context.Context, u User, line, key string) (*Reply, error) {
+	cmd, err := ParseCommand(line)
+	if err != nil {
+		return nil, err
+	}
+	return h.run(ctx, u, cmd, key)
+}
+
 // Run runs a parsed command as u.
 func (h *Handler) Run(ctx context.Context, u User, cmd *Command) (*Reply, error) {
+	return h.run(ctx, u, cmd, "")
+}
+
+func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (*Reply, error) {
 	if u.ID == "" {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Unknown user: every command needs the id of the rep who sends it.")
 	}
-	c := &call{h: h, ctx: ctx, user: u, cmd: cmd}
+	c := &call{h: h, ctx: ctx, user: u, cmd: cmd, key: key, id: key}
+	if c.id == "" {
+		c.id = newID()
+	}
 	c.now = h.Now()
 	c.loc = h.location(u.TimeZone)
 	c.today = touchbase.DateOf(c.now.In(c.loc))
@@ -134,19 +153,36 @@ func (h *Handler) location(name string) *time.Location {
 
 // call is one command being run: who, when, and what.
 type call struct {
-	h     *Handler
-	ctx   context.Context
-	user  User
-	cmd   *Command
-	now   time.Time
-	loc   *time.Location
-	today touchbase.Date
+	h    *Handler
+	ctx  context.Context
+	user User
+	cmd  *Command
+	// key names the delivery for HandleOnce ("" when it cannot repeat);
+	// id names this run, for the keys of the messages it enqueues.
+	key, id string
+	now     time.Time
+	loc     *time.Location
+	today   touchbase.Date
 }
 
 func (c *call) cfg() *touchbase.Config { return c.h.Config }
 
 // update runs fn in one write transaction: all of it is applied, or none.
-func (c *call) update(fn func(tx touchbase.Tx) error) error { return c.h.DB.Update(c.ctx, fn) }
+// With a delivery key, the key is claimed in the same transaction, so the
+// change is applied once however often the delivery arrives.
+func (c *call) update(fn func(tx touchbase.Tx) error) error {
+	return c.h.DB.Update(c.ctx, func(tx touchbase.Tx) error {
+		if c.key != "" {
+			fresh, err := tx.Claim(c.key, c.now.UTC())
+			if err != nil {
+				return err
+			} else if !fresh {
+				return ErrAlreadyApplied
+			}
+		}
+		return fn(tx)
+	})
+}
 
 func (c *call) view(fn func(tx touchbase.Tx) error) error { return c.h.DB.View(c.ctx, fn) }
 
@@ -170,7 +206,7 @@ func (c *call) register() error {
 	if err := c.view(func(tx touchbase.Tx) (err error) { r, err = stale(tx); return err }); err != nil || r == nil {
 		return err
 	}
-	return c.update(func(tx touchbase.Tx) error {
+	return c.h.DB.Update(c.ctx, func(tx touchbase.Tx) error {
 		r, err := stale(tx)
 		if err != nil || r == nil {
 			return err

@@ -422,3 +422,59 @@ func TestExportImport_RoundTrip(t *testing.T) {
 		t.Fatalf("second import: %v, want conflict", err)
 	}
 }
+
+// Ensure a delivery that arrives twice is applied once, a refused delivery
+// can be retried, and commands that only read run every time.
+func TestHandler_HandleOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	if _, err := f.h.HandleOnce(ctx, user("sato"), `/log call Acme hello`, "event/Ev1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.h.HandleOnce(ctx, user("sato"), `/log call Acme hello`, "event/Ev1"); err != handlers.ErrAlreadyApplied {
+		t.Fatalf("second delivery: err=%v, want ErrAlreadyApplied", err)
+	}
+	if got := f.lead(1).Touches; got != 1 {
+		t.Fatalf("Touches=%d, want 1", got)
+	}
+	// A refusal rolls back the claim with everything else.
+	if _, err := f.h.HandleOnce(ctx, user("sato"), `/log call Nobody hello`, "event/Ev2"); touchbase.ErrorCode(err) != touchbase.ENOTFOUND {
+		t.Fatalf("err=%v, want not found", err)
+	}
+	f.ok("sato", `/lead "Nobody Special" company:Nobody`)
+	if _, err := f.h.HandleOnce(ctx, user("sato"), `/log call Nobody hello`, "event/Ev2"); err != nil {
+		t.Fatalf("retry after a refusal: %v", err)
+	}
+	for range 2 {
+		if _, err := f.h.HandleOnce(ctx, user("sato"), `/followups`, "event/Ev3"); err != nil {
+			t.Fatalf("read-only command: %v", err)
+		}
+	}
+}
+
+// Ensure a handoff's notice is in the outbox, committed with the change,
+// once per change.
+func TestHandler_NoticesInOutbox(t *testing.T) {
+	f := newFixture(t)
+	f.ok("ae", `/followups`)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	f.ok("sato", `/qualify Acme b:yes n:yes`)
+	f.ok("sato", `/convert Acme to:@ae`)
+	var due []*touchbase.Message
+	err := f.db.View(context.Background(), func(tx touchbase.Tx) (err error) {
+		due, err = tx.DueMessages(f.now.Add(time.Second), 10)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].To != "ae" {
+		t.Fatalf("outbox=%+v, want one message to ae", due)
+	}
+	r, err := handlers.DecodeReply(due[0].Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "notice", r.Title, "@sato handed you a new opportunity", "opp#1")
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -165,6 +166,8 @@ func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
 
 func (c *call) loadRef(tx touchbase.Tx, kind touchbase.RefKind, id uint64, w want) (target, error) {
 	switch kind {
+	case touchbase.RefAccount:
+		return target{}, touchbase.Errorf(touchbase.EINVALID, "account#%d is an account; this command needs a %s.", id, w.what)
 	case touchbase.RefLead:
 		l, err := tx.Lead(id)
 		if err != nil {
@@ -232,6 +235,8 @@ func parseRef(s string) (touchbase.RefKind, uint64, bool) {
 		return touchbase.RefLead, id, true
 	case "opp", "o", "opportunity":
 		return touchbase.RefOpportunity, id, true
+	case "account", "acct":
+		return touchbase.RefAccount, id, true
 	}
 	return "", 0, false
 }
@@ -251,3 +256,79 @@ func (c *call) describe(tx touchbase.Tx, t target) string {
 }
 
 func verbSpecOf(verb string) *verbSpec { return findVerb(verb) }
+
+// Pickers name what a type-ahead picker offers.
+const (
+	PickRecord      = "record"      // open leads and opportunities (log, snooze)
+	PickQualifiable = "qualifiable" // leads not converted and open opportunities
+	PickLead        = "lead"        // leads that can be converted
+	PickOpportunity = "opportunity" // open opportunities
+	PickAccount     = "account"     // accounts
+)
+
+// Suggest returns up to 20 records matching query for a type-ahead picker
+// (Slack's external_select): each Choice's Command is the record's reference
+// (lead#12, opp#7, account#3), and its Label what the rep reads.
+func (h *Handler) Suggest(ctx context.Context, u User, picker, query string) ([]Choice, error) {
+	w, ok := map[string]want{
+		PickRecord: wantTouchable, PickQualifiable: wantQualifiable, PickLead: wantConvertible, PickOpportunity: wantOpenOpp,
+	}[picker]
+	if !ok && picker != PickAccount {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "unknown picker %q", picker)
+	}
+	c := &call{h: h, ctx: ctx, user: u, cmd: &Command{}, now: h.Now()}
+	var out []Choice
+	err := h.DB.View(ctx, func(tx touchbase.Tx) error {
+		refs, err := tx.Search(query, 50)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, r := range refs {
+			if len(out) >= 20 {
+				break
+			}
+			if picker == PickAccount {
+				if r.Kind != touchbase.RefAccount {
+					continue
+				}
+				a, err := tx.Account(r.ID)
+				if err != nil {
+					return err
+				}
+				out = append(out, Choice{Label: a.Name, Command: fmt.Sprintf("account#%d", a.ID)})
+				continue
+			}
+			var ts []target
+			switch r.Kind {
+			case touchbase.RefLead:
+				if w.leads == nil {
+					continue
+				}
+				l, err := tx.Lead(r.ID)
+				if err != nil {
+					return err
+				}
+				if w.leads(l.Status) {
+					ts = append(ts, target{lead: l})
+				}
+			case touchbase.RefOpportunity:
+				o, err := tx.Opportunity(r.ID)
+				if err != nil {
+					return err
+				}
+				if w.opps && o.Open() {
+					ts = append(ts, target{opp: o})
+				}
+			}
+			for _, t := range ts {
+				if !seen[t.ref()] {
+					seen[t.ref()] = true
+					out = append(out, Choice{Label: c.describe(tx, t), Command: t.ref()})
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}

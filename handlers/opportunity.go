@@ -74,12 +74,12 @@ func (c *call) convert() (*Reply, error) {
 				return err
 			}
 			reply.Lines = append(reply.Lines, fmt.Sprintf("Handed to %s; they are told now.", repName(tx, owner)))
-			reply.Notices = append(reply.Notices, Notice{To: owner, Reply: &Reply{
+			return c.notify(tx, reply, owner, &Reply{
 				Title:  fmt.Sprintf("%s handed you a new opportunity: %s (opp#%d).", repName(tx, l.Owner), o.Name, o.ID),
 				Fields: append(c.oppFields(o), Field{"BANT", o.BANT.Summary()}, Field{"Contact", l.Label()}),
 				Actions: []Action{{Label: "Log call", Command: "log call opp#" + strconv.FormatUint(o.ID, 10)},
 					{Label: "Send back", Command: "stage opp#" + strconv.FormatUint(o.ID, 10) + " back reason:"}},
-			}})
+			})
 		}
 		return nil
 	})
@@ -101,8 +101,15 @@ func (c *call) amountAndClose() (touchbase.Money, touchbase.Date, error) {
 	return m, d, err
 }
 
-// accountFor returns the account named name, creating it when there is none.
+// accountFor returns the account named name (or account#ID), creating it
+// when there is none.
 func (c *call) accountFor(tx touchbase.Tx, name, owner, source string) (*touchbase.Account, error) {
+	if kind, id, ok := parseRef(name); ok {
+		if kind != touchbase.RefAccount {
+			return nil, touchbase.Errorf(touchbase.EINVALID, "%s is not an account: name the company, as in /deal Acme \"ERP rollout\".", name)
+		}
+		return tx.Account(id)
+	}
 	refs, err := tx.Search(name, 20)
 	if err != nil {
 		return nil, err
@@ -170,6 +177,8 @@ func (c *call) deal() (*Reply, error) {
 	name := args[0]
 	if len(args) == 2 {
 		name = args[1]
+	} else if _, _, ok := parseRef(name); ok {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "Name the opportunity: /deal %s \"ERP rollout\"", name)
 	}
 	reply := &Reply{}
 	err = c.update(func(tx touchbase.Tx) error {
@@ -343,11 +352,10 @@ func (c *call) sendBack(tx touchbase.Tx, o *touchbase.Opportunity, reason string
 	o.Owner, o.Stage, o.StageEnteredAt = to, 1, now
 	o.NextFollowUp = c.today
 	reply.Title = fmt.Sprintf("%s sent back to %s: %s.", o.Name, repName(tx, to), reason)
-	reply.Notices = append(reply.Notices, Notice{To: to, Reply: &Reply{
+	return c.notify(tx, reply, to, &Reply{
 		Title:   fmt.Sprintf("%s sent %s (opp#%d) back to you: %s.", repName(tx, from), o.Name, o.ID, reason),
 		Actions: []Action{{Label: "Qualify again", Command: "qualify opp#" + strconv.FormatUint(o.ID, 10)}},
-	}})
-	return nil
+	})
 }
 
 // handToSuccess hands a won account to Customer Success: to: when given,
@@ -384,8 +392,7 @@ func (c *call) handToSuccess(tx touchbase.Tx, o *touchbase.Opportunity, reply *R
 		return err
 	}
 	reply.Lines = append(reply.Lines, fmt.Sprintf("Handed to %s (Customer Success) for onboarding.", repName(tx, to)))
-	reply.Notices = append(reply.Notices, Notice{To: to, Reply: &Reply{
+	return c.notify(tx, reply, to, &Reply{
 		Title: fmt.Sprintf("New customer for you: %s won %s (%s). Plan the onboarding.", repName(tx, o.Owner), o.Name, touchbase.FormatMoney(o.Amount())),
-	}})
-	return nil
+	})
 }

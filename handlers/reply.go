@@ -15,6 +15,9 @@ type Reply struct {
 	Fields []Field
 	// Lines are further lines of text, in order.
 	Lines []string
+	// Items are list entries with buttons of their own: each follow-up of
+	// a reminder or of the App Home.
+	Items []Item
 	// Warnings are things the rep should notice but that did not stop the
 	// command (a likely duplicate, skipped stages).
 	Warnings []string
@@ -28,6 +31,12 @@ type Reply struct {
 	Form *Form
 	// Notices go to other reps: the receiving owner of a handoff.
 	Notices []Notice
+}
+
+// Item is one entry of a list, with its own buttons.
+type Item struct {
+	Text    string
+	Actions []Action
 }
 
 // Field is one label and its value.
@@ -75,7 +84,8 @@ type Question struct {
 	Options []string
 }
 
-// Notice is a message for another rep.
+// Notice is a message for another rep. It is in the outbox already; it is
+// on the reply so that a platform can show it too.
 type Notice struct {
 	To    string // rep id
 	Reply *Reply
@@ -91,6 +101,12 @@ func (r *Reply) Text() string {
 	}
 	for _, l := range r.Lines {
 		b.WriteString("  " + l + "\n")
+	}
+	for _, it := range r.Items {
+		b.WriteString("  • " + it.Text + "\n")
+		for _, a := range it.Actions {
+			fmt.Fprintf(&b, "      → %s: %s\n", a.Label, a.Command)
+		}
 	}
 	for _, w := range r.Warnings {
 		b.WriteString("  ! " + w + "\n")

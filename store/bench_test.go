@@ -111,6 +111,36 @@ func BenchmarkLeadsDue100k(b *testing.B) {
 	}
 }
 
+// Ensure a message's trip through the outbox stays cheap: a command's
+// transaction enqueues it, then the sender's finds it due and records it sent,
+// as two transactions. The sent messages stay behind, as they do in use.
+func BenchmarkEnqueueAndDeliver(b *testing.B) {
+	db := MustOpenDB(b)
+	start := time.Date(2027, time.March, 1, 9, 0, 0, 0, time.UTC)
+	body := []byte(`{"text":"Lead 42 Taro Yamada (Acme KK) moved to working; next follow-up 2027-03-04."}`)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		now := start.Add(time.Duration(i) * time.Second)
+		MustUpdate(b, db, func(tx touchbase.Tx) error {
+			_, err := tx.Enqueue(&touchbase.Message{Key: fmt.Sprintf("notice/cmd-%d/0", i), To: "U001", Body: body, CreatedAt: now})
+			return err
+		})
+		MustUpdate(b, db, func(tx touchbase.Tx) error {
+			ms, err := tx.DueMessages(now, 10)
+			if err != nil {
+				return err
+			} else if len(ms) != 1 {
+				b.Fatalf("due=%d, want 1", len(ms))
+			}
+			m := ms[0]
+			m.Attempts, m.SentAt, m.Ref = 1, now, "1700000000.000100"
+			return tx.UpdateMessage(m)
+		})
+		i++
+	}
+}
+
 // benchOpportunity returns a realistic opportunity: a few stage changes,
 // BANT notes, an amount.
 func benchOpportunity(i int, status touchbase.OpportunityStatus) *touchbase.Opportunity {

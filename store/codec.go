@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -94,6 +95,22 @@ func (e *enc) strs(n int, ss []string) {
 		e.tag(n, wireBytes)
 		e.b = binary.AppendUvarint(e.b, uint64(len(s)))
 		e.b = append(e.b, s...)
+	}
+}
+
+// blob writes b as field n; an empty b is left out.
+func (e *enc) blob(n int, b []byte) {
+	if len(b) != 0 {
+		e.tag(n, wireBytes)
+		e.b = binary.AppendUvarint(e.b, uint64(len(b)))
+		e.b = append(e.b, b...)
+	}
+}
+
+// flag writes a true v as varint 1 in field n.
+func (e *enc) flag(n int, v bool) {
+	if v {
+		e.uint(n, 1)
 	}
 }
 
@@ -238,6 +255,18 @@ func (d *dec) bytes() []byte {
 }
 
 func (d *dec) str() string { return string(d.bytes()) }
+
+// blob returns a copy of the field's bytes, or nil for none: the value may
+// be bbolt's memory, valid only in its transaction.
+func (d *dec) blob() []byte {
+	if p := d.bytes(); len(p) != 0 {
+		return bytes.Clone(p)
+	}
+	return nil
+}
+
+// flag reads a field written by enc.flag; any non-zero varint is true.
+func (d *dec) flag() bool { return d.uint() != 0 }
 
 func (d *dec) date() touchbase.Date {
 	n := d.int()
@@ -794,6 +823,55 @@ func decodeTeam(b []byte, t *touchbase.Team) error {
 			t.TimeZone = d.str()
 		case 7:
 			t.CreatedAt = d.time()
+		default:
+			d.skip()
+		}
+	}
+	return d.err
+}
+
+func encodeMessage(m *touchbase.Message) ([]byte, error) {
+	e := newEnc(64 + len(m.Body))
+	e.uint(1, m.ID)
+	e.str(2, m.Key)
+	e.str(3, m.To)
+	e.blob(4, m.Body)
+	e.time(5, m.CreatedAt)
+	e.int(6, int64(m.Attempts))
+	e.time(7, m.NextAttempt)
+	e.time(8, m.SentAt)
+	e.str(9, m.Ref)
+	e.str(10, m.Error)
+	e.flag(11, m.Failed)
+	return e.b, e.err
+}
+
+func decodeMessage(b []byte, m *touchbase.Message) error {
+	d := newDec(b)
+	for d.next() {
+		switch d.num {
+		case 1:
+			m.ID = d.uint()
+		case 2:
+			m.Key = d.str()
+		case 3:
+			m.To = d.str()
+		case 4:
+			m.Body = d.blob()
+		case 5:
+			m.CreatedAt = d.time()
+		case 6:
+			m.Attempts = int(d.int())
+		case 7:
+			m.NextAttempt = d.time()
+		case 8:
+			m.SentAt = d.time()
+		case 9:
+			m.Ref = d.str()
+		case 10:
+			m.Error = d.str()
+		case 11:
+			m.Failed = d.flag()
 		default:
 			d.skip()
 		}

@@ -4,8 +4,9 @@
 // lock; a second process waits a second and gives up). Every command runs in
 // one transaction through View or Update, so it is applied whole or not at
 // all. Records live in one bucket per kind, keyed by an 8-byte big-endian ID;
-// the secondary indexes (owner, follow-up date, email, names, activity time)
-// are buckets of their own, written in the same transaction as the record.
+// the secondary indexes (owner, follow-up date, email, names, activity time,
+// claim time, outbox due time) are buckets of their own, written in the same
+// transaction as the record.
 package store
 
 import (
@@ -60,6 +61,14 @@ var (
 	handoffsBucket = []byte("handoffs") // id → Handoff
 
 	namesBucket = []byte("names") // word 0x00 kind id → 1 if word is the whole name, else 0
+
+	// Schema version 2.
+	claimsBucket       = []byte("claims")         // claim key → time key of the claim
+	claimsByTimeBucket = []byte("claims_by_time") // time key, claim key
+
+	outboxBucket     = []byte("outbox")      // id → Message
+	outboxKeysBucket = []byte("outbox_keys") // Message.Key → id
+	outboxDueBucket  = []byte("outbox_due")  // time key of NextAttempt, id; messages not sent and not failed only
 )
 
 // allBuckets is every bucket of the current schema; Open creates the missing
@@ -74,9 +83,15 @@ var allBuckets = [][]byte{
 	activitiesBucket, activityIDsBucket, activityLead, activityOpp,
 	handoffsBucket,
 	namesBucket,
+	claimsBucket, claimsByTimeBucket,
+	outboxBucket, outboxKeysBucket, outboxDueBucket,
 }
 
-var versionKey = []byte("version")
+// Keys of the meta bucket.
+var (
+	versionKey     = []byte("version")      // 8-byte schema version
+	outboxDepthKey = []byte("outbox_depth") // 8-byte count of the keys of outbox_due
+)
 
 // migrations[i] moves a file from schema version i to i+1, inside the
 // transaction that opens it: a failed migration leaves the file as it was.
@@ -84,6 +99,16 @@ var versionKey = []byte("version")
 var migrations = []func(*bbolt.Tx) error{
 	// 0 → 1: the first schema. The buckets are created by Open.
 	func(*bbolt.Tx) error { return nil },
+	// 1 → 2: delivery claims and the outbox. The buckets are new and empty,
+	// so there is nothing to carry over; the outbox depth starts at 0.
+	func(btx *bbolt.Tx) error {
+		for _, name := range [][]byte{claimsBucket, claimsByTimeBucket, outboxBucket, outboxKeysBucket, outboxDueBucket} {
+			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return btx.Bucket(metaBucket).Put(outboxDepthKey, u64(0))
+	},
 }
 
 // schemaVersion is the version this code writes.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -191,6 +192,80 @@ func TestDB_Open_NewerSchema(t *testing.T) {
 	if err := store.NewDB(path).Open(); !errors.Is(err, store.ErrSchemaNewer) {
 		t.Fatalf("second Open=%v, want ErrSchemaNewer", err)
 	}
+}
+
+// Ensure a file of schema version 1 is upgraded when opened: it gets the
+// claim and outbox buckets and the current version, keeps its records, and
+// claims and queues messages from then on.
+func TestDB_Open_MigrateV1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "touchbase.db")
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	s := seed(t, db)
+	if err := store.DowngradeToV1(db); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.StoredSchemaVersion(db); err != nil {
+		t.Fatal(err)
+	} else if want := uint64(1); got != want {
+		t.Fatalf("version before=%d, want %d", got, want)
+	}
+	before, err := store.BucketNames(db)
+	if err != nil {
+		t.Fatal(err)
+	} else if slices.Contains(before, "claims") || slices.Contains(before, "outbox") {
+		t.Fatalf("buckets before=%v, want no claims or outbox", before)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db = MustOpenDBAt(t, path)
+	if got, err := store.StoredSchemaVersion(db); err != nil {
+		t.Fatal(err)
+	} else if want := uint64(2); got != want || want != store.SchemaVersion {
+		t.Fatalf("version=%d, want %d (SchemaVersion %d)", got, want, store.SchemaVersion)
+	}
+	got, err := store.BucketNames(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added []string
+	for _, name := range got {
+		if !slices.Contains(before, name) {
+			added = append(added, name)
+		}
+	}
+	if want := []string{"claims", "claims_by_time", "outbox", "outbox_due", "outbox_keys"}; !slices.Equal(added, want) {
+		t.Fatalf("buckets added=%v, want %v", added, want)
+	}
+	checkSeeded(t, db, s)
+
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		if ok, err := tx.Claim("Ev1", at(4, 9)); err != nil {
+			return err
+		} else if !ok {
+			t.Error("Claim=false, want true")
+		}
+		if n, err := tx.OutboxDepth(); err != nil {
+			return err
+		} else if n != 0 {
+			t.Errorf("depth=%d, want 0", n)
+		}
+		if ok, err := tx.Enqueue(&touchbase.Message{Key: "a", CreatedAt: at(4, 9)}); err != nil {
+			return err
+		} else if !ok {
+			t.Error("Enqueue=false, want true")
+		}
+		if n, err := tx.OutboxDepth(); err != nil {
+			return err
+		} else if n != 1 {
+			t.Errorf("depth=%d, want 1", n)
+		}
+		return nil
+	})
 }
 
 // Ensure everything stored survives Close and a new Open.

@@ -33,4 +33,36 @@ var (
 	DecodeActivity    = decodeActivity
 	EncodeTeam        = encodeTeam
 	DecodeTeam        = decodeTeam
+	EncodeMessage     = encodeMessage
+	DecodeMessage     = decodeMessage
 )
+
+// DowngradeToV1 turns db's file into what schema version 1 wrote, as a file
+// from before version 2 would be: it drops what migration 2 adds and records
+// version 1. The records of version 1 are left as they are.
+func DowngradeToV1(db *DB) error {
+	return db.db.Update(func(btx *bbolt.Tx) error {
+		for _, name := range [][]byte{claimsBucket, claimsByTimeBucket, outboxBucket, outboxKeysBucket, outboxDueBucket} {
+			if err := btx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		meta := btx.Bucket(metaBucket)
+		if err := meta.Delete(outboxDepthKey); err != nil {
+			return err
+		}
+		return meta.Put(versionKey, u64(1))
+	})
+}
+
+// BucketNames returns the names of db's top-level buckets, in order.
+func BucketNames(db *DB) ([]string, error) {
+	var names []string
+	err := db.db.View(func(btx *bbolt.Tx) error {
+		return btx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
+			names = append(names, string(name))
+			return nil
+		})
+	})
+	return names, err
+}
