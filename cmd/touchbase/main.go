@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/touchbase/touchbase"
 )
@@ -53,8 +55,36 @@ type Main struct {
 	// StdinIsTerminal reports whether Stdin is interactive.
 	StdinIsTerminal func() bool
 	Logger          *slog.Logger
+	// Now is the clock of everything Run starts.
+	Now func() time.Time
 
 	closers []func() error
+
+	mu    sync.Mutex
+	addr  string        // where serve listens, once it does
+	ready chan struct{} // closed when addr is set
+}
+
+func (m *Main) now() time.Time { return m.Now() }
+
+func (m *Main) setAddr(a string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.addr = a
+	close(m.ready)
+}
+
+// Addr waits until serve listens and returns its address (for tests that
+// run the real program on :0).
+func (m *Main) Addr(ctx context.Context) (string, error) {
+	select {
+	case <-m.ready:
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.addr, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 // NewMain returns a Main on the process's streams and environment.
@@ -69,6 +99,8 @@ func NewMain() *Main {
 			return err == nil && fi.Mode()&os.ModeCharDevice != 0
 		},
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Now:    time.Now,
+		ready:  make(chan struct{}),
 	}
 }
 
@@ -85,6 +117,7 @@ func (m *Main) Close() error {
 const usage = `touchbase — a chat assistant for B2B sales teams.
 
 Usage:
+  touchbase serve   [--db FILE]
   touchbase console [--db FILE] [--user ID] [--name NAME] [--tz ZONE] [--now RFC3339]
   touchbase export  [--db FILE] [--format json|csv] [--out DIR]
   touchbase import  [--db FILE] FILE
@@ -92,6 +125,10 @@ Usage:
   touchbase version
 
 The database is --db, else $TOUCHBASE_DB, else touchbase.db in the current directory.
+serve runs in Slack: Socket Mode when SLACK_APP_TOKEN (xapp-) is set, HTTP mode otherwise on
+TOUCHBASE_ADDR (default :3000) with /slack/commands, /slack/interactions, /slack/events and /healthz.
+It needs SLACK_BOT_TOKEN (xoxb-) and, in HTTP mode, SLACK_SIGNING_SECRET; SLACK_API_URL overrides
+Slack's Web API base URL.
 Amounts typed without a currency are in $TOUCHBASE_CURRENCY (an ISO 4217 code; default USD).
 `
 
@@ -102,6 +139,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return flag.ErrHelp
 	}
 	switch args[0] {
+	case "serve":
+		return m.runServe(ctx, args[1:])
 	case "console":
 		return m.runConsole(ctx, args[1:])
 	case "export":

@@ -1,0 +1,430 @@
+package slack
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/touchbase/touchbase/handlers"
+)
+
+// Limits of Block Kit that Blocks and Modal keep to; Slack refuses the whole
+// message or view when one is broken. Lengths are in characters.
+const (
+	maxMessageBlocks = 50
+	maxSectionText   = 3000
+	maxFields        = 10
+	maxFieldText     = 2000
+	maxContextElems  = 10
+	maxActionElems   = 25
+	maxButtonText    = 75
+	maxButtonValue   = 2000
+)
+
+// Action ids of the buttons Blocks renders. Every button's value is a line
+// of the command language, to be run as the rep who pressed it: the
+// interaction needs nothing but the value.
+const (
+	// ChoiceActionPrefix, followed by the choice's position from 1, marks
+	// the buttons of a name that matched several records.
+	ChoiceActionPrefix = "tb_choice_"
+	// ActionPrefix, followed by the action's position from 1, marks the
+	// follow-up buttons of a Reply.
+	ActionPrefix = "tb_action_"
+	// FormAction marks the button that asks a Reply's Form again: its
+	// value is the command whose answer carries the Form, so that pressing
+	// it (which gives a trigger_id) can open the modal.
+	FormAction = "tb_form"
+)
+
+// Blocks renders r as Block Kit for a message, laid out for a phone: the
+// title, the fields two by two, the lines, the warnings in small print, then
+// the buttons. It keeps to Block Kit's limits by splitting what is too long
+// for one block and cutting what cannot be split: a button whose command is
+// too long for a button value is left out, and lines beyond the 50 blocks of
+// a message end in "…and N more". User text is escaped for mrkdwn, except
+// Slack mentions such as <@U123>. Notices are not rendered (they are
+// messages of their own); a BANT Form becomes a button that asks it
+// (FormAction).
+func Blocks(r *handlers.Reply) []slackgo.Block {
+	if r == nil {
+		return nil
+	}
+	var head, body, tail []slackgo.Block
+	if t := strings.TrimSpace(r.Title); t != "" {
+		head = append(head, mrkdwnSection("tb_title", mrkdwn(t, maxSectionText)))
+	}
+	fields := fieldSections(r.Fields)
+	lines, counts := lineSections(r.Lines)
+	tail = append(tail, warningBlocks(r.Warnings)...)
+	tail = append(tail, choiceBlocks(r.Choices)...)
+	tail = append(tail, actionBlocks(r)...)
+
+	budget := maxMessageBlocks - len(head) - len(tail)
+	body = append(body, fields[:min(len(fields), max(budget, 0))]...)
+	budget -= len(body)
+	items := itemBlocks(r.Items, budget-min(len(lines), 2))
+	body = append(body, items...)
+	budget -= len(items)
+	if len(lines) <= budget {
+		body = append(body, lines...)
+	} else if budget > 0 {
+		keep, shown := budget-1, 0
+		for _, n := range counts[:keep] {
+			shown += n
+		}
+		body = append(body, lines[:keep]...)
+		body = append(body, slackgo.NewContextBlock("tb_more",
+			mrkdwnText(fmt.Sprintf("…and %d more", len(r.Lines)-shown))))
+	}
+	out := append(append(head, body...), tail...)
+	return out[:min(len(out), maxMessageBlocks)]
+}
+
+// itemBlocks renders list items, each a section and its own buttons, within
+// budget blocks; items that do not fit end in "…and N more".
+func itemBlocks(items []handlers.Item, budget int) []slackgo.Block {
+	var out []slackgo.Block
+	for i, it := range items {
+		n := 1
+		if len(it.Actions) > 0 {
+			n = 2
+		}
+		if len(out)+n > budget-1 && i < len(items)-1 || len(out)+n > budget {
+			if budget-len(out) >= 1 {
+				out = append(out, slackgo.NewContextBlock("tb_items_more", mrkdwnText(fmt.Sprintf("…and %d more", len(items)-i))))
+			}
+			break
+		}
+		id := "tb_item_" + strconv.Itoa(i+1)
+		out = append(out, mrkdwnSection(id, mrkdwn(it.Text, maxSectionText)))
+		var buttons []slackgo.BlockElement
+		for j, a := range it.Actions {
+			if !buttonValueFits(a.Command) {
+				continue
+			}
+			b := slackgo.NewButtonBlockElement(id+"_"+strconv.Itoa(j+1), a.Command, plainText(a.Label, maxButtonText))
+			if a.Primary {
+				b.WithStyle(slackgo.StylePrimary)
+			}
+			buttons = append(buttons, b)
+		}
+		if len(buttons) > 0 {
+			out = append(out, slackgo.NewActionBlock(id+"_actions", buttons[:min(len(buttons), maxActionElems)]...))
+		}
+	}
+	return out
+}
+
+// FallbackText is the text of r that Slack shows in notifications and where
+// blocks cannot be shown (a message's "text"): the title, or the first line
+// when there is none, trimmed to one line and escaped like the blocks, so
+// it is sent as it is (MsgOptionText with escape false).
+func FallbackText(r *handlers.Reply) string {
+	if r == nil {
+		return ""
+	}
+	t := strings.Join(strings.Fields(r.Title), " ")
+	for _, l := range r.Lines {
+		if t != "" {
+			break
+		}
+		t = strings.Join(strings.Fields(l), " ")
+	}
+	return mrkdwn(t, maxSectionText)
+}
+
+func mrkdwnSection(id, text string) *slackgo.SectionBlock {
+	return slackgo.NewSectionBlock(mrkdwnText(text), nil, nil, slackgo.SectionBlockOptionBlockID(id))
+}
+
+func mrkdwnText(s string) *slackgo.TextBlockObject {
+	return slackgo.NewTextBlockObject(slackgo.MarkdownType, s, false, false)
+}
+
+func plainText(s string, limit int) *slackgo.TextBlockObject {
+	return slackgo.NewTextBlockObject(slackgo.PlainTextType, clipText(s, limit), true, false)
+}
+
+// fieldSections renders fields as "*Label*\nvalue", ten to a section.
+func fieldSections(fields []handlers.Field) []slackgo.Block {
+	var texts []*slackgo.TextBlockObject
+	for _, f := range fields {
+		label, value := strings.TrimSpace(f.Label), strings.TrimSpace(f.Value)
+		var s string
+		switch {
+		case label == "" && value == "":
+			continue
+		case label == "":
+			s = mrkdwn(value, maxFieldText)
+		default:
+			s = "*" + mrkdwn(label, 100) + "*\n"
+			s += mrkdwn(value, maxFieldText-utf8.RuneCountInString(s))
+		}
+		texts = append(texts, mrkdwnText(s))
+	}
+	var out []slackgo.Block
+	for i := 0; i < len(texts); i += maxFields {
+		b := slackgo.NewSectionBlock(nil, texts[i:min(i+maxFields, len(texts))], nil,
+			slackgo.SectionBlockOptionBlockID("tb_fields_"+strconv.Itoa(len(out)+1)))
+		out = append(out, b)
+	}
+	return out
+}
+
+// lineSections packs lines into as few sections as their length allows, and
+// returns how many lines each section holds.
+func lineSections(lines []string) ([]slackgo.Block, []int) {
+	var out []slackgo.Block
+	var counts []int
+	var b strings.Builder
+	n, size := 0, 0 // lines and characters in b
+	blank := 0      // lines of blank sections left out, counted as shown
+	flush := func() {
+		if n == 0 {
+			return
+		}
+		if strings.TrimSpace(b.String()) != "" {
+			out = append(out, mrkdwnSection("tb_lines_"+strconv.Itoa(len(out)+1), b.String()))
+			counts = append(counts, n+blank)
+			blank = 0
+		} else {
+			blank += n
+		}
+		b.Reset()
+		n, size = 0, 0
+	}
+	for _, l := range lines {
+		s := mrkdwn(strings.TrimRight(l, " \t\r\n"), maxSectionText)
+		w := utf8.RuneCountInString(s)
+		if n > 0 && size+1+w > maxSectionText {
+			flush()
+		}
+		if n > 0 {
+			b.WriteByte('\n')
+			size++
+		}
+		b.WriteString(s)
+		size += w
+		n++
+	}
+	flush()
+	if blank > 0 && len(counts) > 0 {
+		counts[len(counts)-1] += blank
+	}
+	return out, counts
+}
+
+func warningBlocks(warnings []string) []slackgo.Block {
+	var elems []slackgo.MixedElement
+	for _, w := range warnings {
+		if w = strings.TrimSpace(w); w != "" {
+			const prefix = ":warning: "
+			elems = append(elems, mrkdwnText(prefix+mrkdwn(w, maxSectionText-len(prefix))))
+		}
+	}
+	var out []slackgo.Block
+	for i := 0; i < len(elems); i += maxContextElems {
+		id := "tb_warnings_" + strconv.Itoa(len(out)+1)
+		out = append(out, slackgo.NewContextBlock(id, elems[i:min(i+maxContextElems, len(elems))]...))
+	}
+	return out
+}
+
+// choiceBlocks renders the candidates of an ambiguous name as buttons. When
+// a label is too long for a button it is cut, and the full labels are then
+// listed above the buttons, numbered like them: the end of a label (the
+// owner, the stage) is often what tells two records apart.
+func choiceBlocks(choices []handlers.Choice) []slackgo.Block {
+	labels := make([]string, len(choices))
+	cut, dropped := false, false
+	for i, c := range choices {
+		labels[i] = strings.Join(strings.Fields(c.Label), " ")
+		if labels[i] == "" {
+			labels[i] = c.Command
+		}
+		if !buttonValueFits(c.Command) {
+			dropped = true
+		} else if utf8.RuneCountInString(labels[i]) > maxButtonText {
+			cut = true
+		}
+	}
+	var out []slackgo.Block
+	var list []string
+	var buttons []slackgo.BlockElement
+	for i, c := range choices {
+		num := strconv.Itoa(i + 1)
+		label := labels[i]
+		if cut {
+			label = num + ". " + label
+			list = append(list, label)
+		}
+		if buttonValueFits(c.Command) {
+			buttons = append(buttons, slackgo.NewButtonBlockElement(ChoiceActionPrefix+num, c.Command, plainText(label, maxButtonText)))
+		}
+	}
+	if cut {
+		lines, _ := lineSections(list)
+		for i, l := range lines {
+			l.(*slackgo.SectionBlock).BlockID = "tb_choice_list_" + strconv.Itoa(i+1)
+			out = append(out, l)
+		}
+	}
+	out = append(out, actionsBlocks("tb_choices_", buttons)...)
+	if dropped {
+		out = append(out, slackgo.NewContextBlock("tb_choices_dropped",
+			mrkdwnText("Some matches are too long to offer as buttons: run the command again with the name in full.")))
+	}
+	return out
+}
+
+// actionBlocks renders the follow-up buttons, and the button that asks the
+// Form again.
+func actionBlocks(r *handlers.Reply) []slackgo.Block {
+	var buttons []slackgo.BlockElement
+	if f := r.Form; f != nil && f.Kind == handlers.FormBANT && f.Target != "" {
+		cmd := (&handlers.Command{Verb: "qualify", Args: []string{f.Target}}).String()
+		if buttonValueFits(cmd) {
+			b := slackgo.NewButtonBlockElement(FormAction, cmd, plainText("Answer BANT", maxButtonText))
+			buttons = append(buttons, b.WithStyle(slackgo.StylePrimary))
+		}
+	}
+	for i, a := range r.Actions {
+		if !buttonValueFits(a.Command) {
+			continue
+		}
+		label := strings.Join(strings.Fields(a.Label), " ")
+		if label == "" {
+			label = a.Command
+		}
+		b := slackgo.NewButtonBlockElement(ActionPrefix+strconv.Itoa(i+1), a.Command, plainText(label, maxButtonText))
+		if a.Primary {
+			b.WithStyle(slackgo.StylePrimary)
+		}
+		buttons = append(buttons, b)
+	}
+	return actionsBlocks("tb_actions_", buttons)
+}
+
+// ParseButtonValue returns the command line a touchbase button carries,
+// and false for a value that is not one: buttons carry the command itself,
+// as the handlers wrote it, with no prefix.
+func ParseButtonValue(v string) (command string, ok bool) {
+	v = strings.TrimSpace(v)
+	if !utf8.ValidString(v) || !buttonValueFits(v) {
+		return "", false
+	}
+	if _, err := handlers.ParseCommand(v); err != nil {
+		return "", false
+	}
+	return v, true
+}
+
+func buttonValueFits(cmd string) bool {
+	return strings.TrimSpace(cmd) != "" && utf8.RuneCountInString(cmd) <= maxButtonValue
+}
+
+// actionsBlocks puts buttons into actions blocks of at most 25.
+func actionsBlocks(idPrefix string, buttons []slackgo.BlockElement) []slackgo.Block {
+	var out []slackgo.Block
+	for i := 0; i < len(buttons); i += maxActionElems {
+		id := idPrefix + strconv.Itoa(len(out)+1)
+		out = append(out, slackgo.NewActionBlock(id, buttons[i:min(i+maxActionElems, len(buttons))]...))
+	}
+	return out
+}
+
+// mrkdwn escapes s for a mrkdwn text object, as Slack asks: &, < and >
+// become &amp;, &lt; and &gt;, except in the mentions Slack renders
+// (<@U123>, <@U123|name>, <#C123>, <!subteam^S123>), which stay whole. The
+// result has at most limit characters; when s is cut it ends in "…", and
+// never in half an escape or a mention.
+func mrkdwn(s string, limit int) string {
+	if out, n := escapeUpTo(s, -1); n <= limit {
+		return out
+	}
+	out, _ := escapeUpTo(s, max(limit-1, 0))
+	return out + "…"
+}
+
+// escapeUpTo escapes s, stopping before the piece that would take it past
+// limit characters (no limit when negative); it returns the characters
+// written.
+func escapeUpTo(s string, limit int) (string, int) {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(s); {
+		var piece string
+		var size int
+		if m := mentionLen(s[i:]); m > 0 {
+			piece, size = s[i:i+m], m
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			switch r {
+			case '&':
+				piece = "&amp;"
+			case '<':
+				piece = "&lt;"
+			case '>':
+				piece = "&gt;"
+			default:
+				piece = string(r) // an invalid byte becomes U+FFFD
+			}
+		}
+		w := utf8.RuneCountInString(piece)
+		if limit >= 0 && n+w > limit {
+			break
+		}
+		b.WriteString(piece)
+		n += w
+		i += size
+	}
+	return b.String(), n
+}
+
+// mentionLen returns the length of the Slack mention s starts with, or 0.
+func mentionLen(s string) int {
+	var i int
+	switch {
+	case strings.HasPrefix(s, "<@U"), strings.HasPrefix(s, "<@W"), strings.HasPrefix(s, "<#C"):
+		i = 3
+	case strings.HasPrefix(s, "<!subteam^S"):
+		i = len("<!subteam^S")
+	default:
+		return 0
+	}
+	start := i
+	for i < len(s) && (s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9') {
+		i++
+	}
+	if i == start || i == len(s) {
+		return 0
+	}
+	if s[i] == '|' {
+		for i++; i < len(s) && s[i] != '>'; i++ {
+			if s[i] == '<' || s[i] == '&' || s[i] == '|' || s[i] == '\n' {
+				return 0
+			}
+		}
+		if i == len(s) {
+			return 0
+		}
+	}
+	if s[i] != '>' {
+		return 0
+	}
+	return i + 1
+}
+
+// clipText cuts s to at most limit characters, ending in "…" when cut.
+func clipText(s string, limit int) string {
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max(limit-1, 0)]) + "…"
+}

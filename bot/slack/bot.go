@@ -1,0 +1,265 @@
+// Package slack is the Slack platform of touchbase: it verifies and decodes
+// Slack's requests (HTTP or Socket Mode), runs them through the handlers,
+// renders the platform-neutral replies as Block Kit, opens modals, publishes
+// the App Home, and delivers the outbox.
+package slack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/handlers"
+)
+
+// Bot is touchbase in one Slack workspace.
+type Bot struct {
+	Handler *handlers.Handler
+	Client  *slackgo.Client
+	Sender  *Sender
+	// SigningSecret verifies HTTP requests; unused in Socket Mode.
+	SigningSecret string
+	Now           func() time.Time
+	Logger        *slog.Logger
+	// AckTimeout is how long a command may run before Slack is answered
+	// with "working on it" and the answer follows through response_url;
+	// Slack gives 3 seconds in all.
+	AckTimeout time.Duration
+	// HTTPClient posts to response_url.
+	HTTPClient *http.Client
+
+	mu    sync.Mutex
+	users map[string]cachedUser
+	wg    sync.WaitGroup // answers still being posted to response_url
+}
+
+type cachedUser struct {
+	user    handlers.User
+	fetched time.Time
+}
+
+// NewBot returns a Bot running commands on h and calling Slack through client.
+func NewBot(h *handlers.Handler, client *slackgo.Client, sender *Sender) *Bot {
+	return &Bot{
+		Handler: h, Client: client, Sender: sender,
+		Now:        time.Now,
+		Logger:     slog.New(slog.DiscardHandler),
+		AckTimeout: 2500 * time.Millisecond,
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		users:      map[string]cachedUser{},
+	}
+}
+
+// Wait waits for answers still being posted to response_url (at shutdown).
+func (b *Bot) Wait() { b.wg.Wait() }
+
+// user returns the rep behind a Slack user id, with their time zone from
+// users.info, looked up on first contact and refreshed daily. When Slack
+// cannot answer, the rep works in UTC until the next try.
+func (b *Bot) user(ctx context.Context, id, name string) handlers.User {
+	now := b.Now()
+	b.mu.Lock()
+	cu, ok := b.users[id]
+	b.mu.Unlock()
+	if ok && now.Sub(cu.fetched) < 24*time.Hour {
+		return cu.user
+	}
+	u := handlers.User{ID: id, Name: name}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	info, err := b.Client.GetUserInfoContext(ctx, id)
+	fetched := now
+	if err != nil {
+		b.Logger.Warn("users.info failed; using UTC", slog.String("user", id), slog.Any("error", err))
+		fetched = now.Add(-24*time.Hour + 5*time.Minute) // retry in five minutes
+		if ok {
+			u = cu.user
+		}
+	} else {
+		u.TimeZone = info.TZ
+		if n := info.Profile.DisplayName; n != "" {
+			u.Name = n
+		} else if info.Name != "" {
+			u.Name = info.Name
+		}
+	}
+	if u.Name == "" {
+		u.Name = id
+	}
+	b.mu.Lock()
+	b.users[id] = cachedUser{user: u, fetched: fetched}
+	b.mu.Unlock()
+	return u
+}
+
+// errorReply turns a refusal into what the rep reads, in one place: the
+// message for refusals, a short apology with a reference for internal
+// errors (logged here, once).
+func (b *Bot) errorReply(err error) *handlers.Reply {
+	if touchbase.ErrorCode(err) != touchbase.EINTERNAL {
+		return &handlers.Reply{Title: ":x: " + touchbase.ErrorMessage(err)}
+	}
+	ref := newRef()
+	b.Logger.Error("command failed", slog.String("ref", ref), slog.Any("error", err))
+	return &handlers.Reply{Title: ":x: " + touchbase.ErrorMessage(err) + " (reference " + ref + ")"}
+}
+
+func newRef() string {
+	p := make([]byte, 4)
+	_, _ = rand.Read(p)
+	return hex.EncodeToString(p)
+}
+
+// ephemeral is a slash-command or response_url answer seen only by the rep.
+type ephemeral struct {
+	ResponseType    string          `json:"response_type,omitempty"`
+	Text            string          `json:"text"`
+	Blocks          []slackgo.Block `json:"blocks,omitempty"`
+	ReplaceOriginal bool            `json:"replace_original"`
+}
+
+func ephemeralOf(r *handlers.Reply) *ephemeral {
+	return &ephemeral{ResponseType: "ephemeral", Text: FallbackText(r), Blocks: Blocks(r)}
+}
+
+// postResponse posts an answer to a response_url.
+func (b *Bot) postResponse(ctx context.Context, url string, r *handlers.Reply) {
+	if url == "" {
+		return
+	}
+	body, err := json.Marshal(ephemeralOf(r))
+	if err != nil {
+		b.Logger.Error("encode response", slog.Any("error", err))
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		b.Logger.Error("response_url", slog.Any("error", err))
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.HTTPClient.Do(req)
+	if err != nil {
+		b.Logger.Warn("response_url post failed", slog.Any("error", err))
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		b.Logger.Warn("response_url post refused", slog.Int("status", resp.StatusCode))
+	}
+}
+
+// modalVerbs open a form when typed without arguments.
+var modalVerbs = map[string]bool{"lead": true, "log": true, "deal": true, "convert": true, "qualify": true}
+
+// commandLine turns a slash command into a line of the command language:
+// "/log" + "call Acme" → "/log call Acme"; "/tb" + "log call Acme" stays
+// under /tb.
+func commandLine(command, text string) string {
+	return strings.TrimSpace(command + " " + unescape(text))
+}
+
+// unescape undoes Slack's escaping of what the rep typed (&, <, >); the
+// mentions Slack inserts (<@U123|name>, <#C123|name>) are literal already.
+func unescape(s string) string {
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// slashCommand runs a slash command and returns the immediate answer (nil
+// for an empty 200, as after opening a modal). It acknowledges within
+// AckTimeout: slower work finishes through response_url.
+func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *ephemeral {
+	line := commandLine(sc.Command, sc.Text)
+	cmd, err := handlers.ParseCommand(line)
+	if err != nil {
+		return ephemeralOf(b.errorReply(err))
+	}
+	if modalVerbs[cmd.Verb] && len(cmd.Args) == 0 && len(cmd.Opts) == 0 && sc.TriggerID != "" {
+		if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, nil); err != nil {
+			return ephemeralOf(b.errorReply(err))
+		}
+		return nil
+	}
+	u := b.user(ctx, sc.UserID, sc.UserName)
+	var mu sync.Mutex
+	late := false // Slack was answered "working on it": post the result
+	done := make(chan *handlers.Reply, 1)
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		// The command outlives the request when it is slow: Slack has been
+		// answered, and the rep gets the result through response_url.
+		ctx := context.WithoutCancel(ctx)
+		r, err := b.Handler.Run(ctx, u, cmd)
+		switch {
+		case err != nil:
+			r = b.errorReply(err)
+		case r.Form != nil && sc.TriggerID != "":
+			if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, r.Form); err != nil {
+				r = b.errorReply(err)
+			} else {
+				r = nil
+			}
+		}
+		b.afterCommand(r)
+		mu.Lock()
+		if !late {
+			done <- r
+			mu.Unlock()
+			return
+		}
+		mu.Unlock()
+		if r != nil {
+			b.postResponse(ctx, sc.ResponseURL, r)
+		}
+	}()
+	t := time.NewTimer(b.AckTimeout)
+	defer t.Stop()
+	var r *handlers.Reply
+	select {
+	case r = <-done:
+	case <-t.C:
+		mu.Lock()
+		select {
+		case r = <-done:
+		default:
+			late = true
+		}
+		mu.Unlock()
+		if late {
+			return &ephemeral{ResponseType: "ephemeral", Text: "Working on it…"}
+		}
+	}
+	if r == nil {
+		return nil
+	}
+	return ephemeralOf(r)
+}
+
+// afterCommand wakes the sender when a command left messages in the outbox.
+func (b *Bot) afterCommand(r *handlers.Reply) {
+	if r != nil && len(r.Notices) > 0 && b.Sender != nil {
+		b.Sender.Wake()
+	}
+}
+
+func (b *Bot) openModal(ctx context.Context, triggerID, verb string, f *handlers.Form) error {
+	view, err := Modal(verb, f)
+	if err != nil {
+		return err
+	}
+	if _, err := b.Client.OpenViewContext(ctx, triggerID, view); err != nil {
+		return touchbase.Errorf(touchbase.EINTERNAL, "views.open: %v", err)
+	}
+	return nil
+}

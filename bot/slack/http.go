@@ -1,0 +1,121 @@
+package slack
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// maxBody bounds what a request may send; Slack's payloads are far smaller.
+const maxBody = 1 << 20
+
+// Routes returns the HTTP endpoints of HTTP mode: /slack/commands,
+// /slack/interactions and /slack/events. Every request is verified against
+// the signing secret over its raw body before anything is parsed; a failure
+// is a 401 with no detail (the reason is logged), and nothing is stored.
+func (b *Bot) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /slack/commands", b.verified(b.serveCommand))
+	mux.HandleFunc("POST /slack/interactions", b.verified(b.serveInteraction))
+	mux.HandleFunc("POST /slack/events", b.verified(b.serveEvent))
+	return mux
+}
+
+// verified reads the body, checks Slack's signature, and recovers from a
+// panic so that none reaches the server.
+func (b *Bot) verified(next func(http.ResponseWriter, *http.Request, []byte)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				ref := newRef()
+				b.Logger.Error("panic in Slack request", slog.String("ref", ref), slog.Any("panic", p), slog.String("path", r.URL.Path))
+				http.Error(w, "internal error "+ref, http.StatusInternalServerError)
+			}
+		}()
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err := Verify(r.Header, body, b.SigningSecret, b.Now()); err != nil {
+			b.Logger.Warn("refused unverified request", slog.String("path", r.URL.Path), slog.Any("reason", err))
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		next(w, r, body)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	if v == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("command") == "" || form.Get("user_id") == "" {
+		b.Logger.Warn("malformed slash command", slog.Any("error", err))
+		http.Error(w, "malformed slash command", http.StatusBadRequest)
+		return
+	}
+	sc := slackgo.SlashCommand{
+		TeamID: form.Get("team_id"), ChannelID: form.Get("channel_id"), UserID: form.Get("user_id"), UserName: form.Get("user_name"),
+		Command: form.Get("command"), Text: form.Get("text"), ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
+	}
+	if resp := b.slashCommand(r.Context(), sc); resp != nil {
+		writeJSON(w, resp)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, err := url.ParseQuery(string(body))
+	payload := form.Get("payload")
+	if err != nil || payload == "" {
+		http.Error(w, "no payload", http.StatusBadRequest)
+		return
+	}
+	var cb slackgo.InteractionCallback
+	if err := json.Unmarshal([]byte(payload), &cb); err != nil || cb.Type == "" {
+		b.Logger.Warn("malformed interaction", slog.Any("error", err))
+		http.Error(w, "malformed payload", http.StatusBadRequest)
+		return
+	}
+	writeJSON(w, b.interaction(r.Context(), &cb))
+}
+
+func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
+	ev, err := parseEvent(body)
+	if err != nil {
+		b.Logger.Warn("malformed event", slog.Any("error", err))
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	switch ev.Type {
+	case slackevents.URLVerification:
+		uv, ok := ev.Data.(*slackevents.EventsAPIURLVerificationEvent)
+		if !ok {
+			http.Error(w, "malformed url_verification", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, uv.Challenge)
+	case slackevents.CallbackEvent:
+		// Applied before the 200: what Slack was told arrived is committed.
+		// Commands are one short transaction, well inside Slack's 3 seconds.
+		b.event(r.Context(), ev)
+		w.WriteHeader(http.StatusOK)
+	default:
+		w.WriteHeader(http.StatusOK)
+	}
+}

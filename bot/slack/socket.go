@@ -1,0 +1,87 @@
+package slack
+
+import (
+	"context"
+	"log/slog"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// RunSocketMode receives Slack's requests over a Socket Mode connection
+// (no public URL needed) until ctx is done; slack-go reconnects when Slack
+// asks. Each request gets the same treatment as in HTTP mode, with the
+// answer carried by the acknowledgement.
+func (b *Bot) RunSocketMode(ctx context.Context, client *socketmode.Client) error {
+	errc := make(chan error, 1)
+	go func() { errc <- client.RunContext(ctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			return <-errc
+		case err := <-errc:
+			return err
+		case e, ok := <-client.Events:
+			if !ok {
+				return <-errc
+			}
+			b.socketEvent(ctx, client, e)
+		}
+	}
+}
+
+func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, e socketmode.Event) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.Logger.Error("panic in Socket Mode request", slog.Any("panic", p), slog.String("type", string(e.Type)))
+		}
+	}()
+	ack := func(payload any) {
+		if e.Request == nil {
+			return
+		}
+		var err error
+		if payload == nil {
+			err = client.AckCtx(ctx, e.Request.EnvelopeID, nil)
+		} else {
+			err = client.AckCtx(ctx, e.Request.EnvelopeID, payload)
+		}
+		if err != nil {
+			b.Logger.Warn("socket mode ack", slog.Any("error", err))
+		}
+	}
+	switch e.Type {
+	case socketmode.EventTypeSlashCommand:
+		sc, ok := e.Data.(slackgo.SlashCommand)
+		if !ok {
+			ack(nil)
+			return
+		}
+		if resp := b.slashCommand(ctx, sc); resp != nil {
+			ack(resp)
+		} else {
+			ack(nil)
+		}
+	case socketmode.EventTypeInteractive:
+		cb, ok := e.Data.(slackgo.InteractionCallback)
+		if !ok {
+			ack(nil)
+			return
+		}
+		ack(b.interaction(ctx, &cb))
+	case socketmode.EventTypeEventsAPI:
+		ev, ok := e.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			ack(nil)
+			return
+		}
+		// Applied before the ack, as in HTTP mode.
+		b.event(ctx, ev)
+		ack(nil)
+	case socketmode.EventTypeConnected:
+		b.Logger.Info("socket mode connected")
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
+		b.Logger.Warn("socket mode", slog.String("event", string(e.Type)), slog.Any("data", e.Data))
+	}
+}
