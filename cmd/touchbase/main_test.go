@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +21,7 @@ func run(tb testing.TB, stdin string, args ...string) string {
 	var out, errOut bytes.Buffer
 	m := NewMain()
 	m.Stdin, m.Stdout, m.Stderr = strings.NewReader(stdin), &out, &errOut
+	m.Logger = slog.New(slog.NewTextHandler(&errOut, nil))
 	m.Getenv = func(string) string { return "" }
 	m.StdinIsTerminal = func() bool { return false }
 	err := m.Run(context.Background(), args)

@@ -1,0 +1,498 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/touchbase/touchbase/bot/slack"
+	"github.com/touchbase/touchbase/bot/slack/fakeslack"
+)
+
+const secret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+// served is the real program serving on loopback against a fake Slack.
+type served struct {
+	t      *testing.T
+	fake   *fakeslack.Server
+	addr   string
+	db     string
+	stop   func() error
+	stdout bytes.Buffer
+}
+
+// serve runs `touchbase serve` with env on 127.0.0.1:0 and a fresh database.
+func serve(t *testing.T, env map[string]string) *served {
+	t.Helper()
+	s := &served{t: t, fake: fakeslack.New(t), db: filepath.Join(t.TempDir(), "touchbase.db")}
+	base := map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": s.fake.URL(),
+		"TOUCHBASE_ADDR": "127.0.0.1:0", "TOUCHBASE_DB": s.db,
+	}
+	for k, v := range env {
+		base[k] = v
+	}
+	m := NewMain()
+	m.Stdin, m.Stdout, m.Stderr = strings.NewReader(""), &s.stdout, &s.stdout
+	m.Logger = slog.New(slog.NewTextHandler(&s.stdout, nil))
+	m.Getenv = func(k string) string { return base[k] }
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		err := m.Run(ctx, []string{"serve"})
+		if cerr := m.Close(); err == nil {
+			err = cerr
+		}
+		errc <- err
+	}()
+	wait, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelWait()
+	addr, err := m.Addr(wait)
+	if err != nil {
+		cancel()
+		t.Fatalf("serve did not start: %v (%v)", err, <-errc)
+	}
+	s.addr = addr
+	stopped := false
+	s.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(15 * time.Second):
+			return fmt.Errorf("serve did not stop")
+		}
+	}
+	t.Cleanup(func() { _ = s.stop() })
+	return s
+}
+
+// post sends body to path, signed as Slack signs it at the given time.
+func (s *served) post(path, contentType string, body []byte, at time.Time, header http.Header) (int, []byte) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+path, bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if !at.IsZero() {
+		ts, sig := slack.Sign(body, secret, at)
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", sig)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// slash sends a slash command shaped like Slack's own (the signing
+// example's body), and returns the status and the answer's text.
+func (s *served) slash(user, command, text string) (int, string) {
+	s.t.Helper()
+	form := url.Values{
+		"token": {"xyzz0WbapA4vBCDEFasx0q6G"}, "team_id": {"T1DC2JH3J"}, "team_domain": {"testteamnow"},
+		"channel_id": {"G8PSS9T3V"}, "channel_name": {"foobar"}, "user_id": {user}, "user_name": {strings.ToLower(user)},
+		"command": {command}, "text": {text}, "response_url": {s.fake.NewResponseURL()},
+		"trigger_id": {"398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"},
+	}
+	code, body := s.post("/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()), time.Now(), nil)
+	return code, string(body)
+}
+
+// interact sends an interaction payload.
+func (s *served) interact(payload any) (int, []byte) {
+	s.t.Helper()
+	p, err := json.Marshal(payload)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	body := url.Values{"payload": {string(p)}}.Encode()
+	return s.post("/slack/interactions", "application/x-www-form-urlencoded", []byte(body), time.Now(), nil)
+}
+
+func fixture(t *testing.T, name string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func wantContains(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s = %s\nwant it to contain %q", what, got, w)
+		}
+	}
+}
+
+// Ensure HTTP mode end to end: verification first, a slash command per
+// verb, a form opened for a command without text, the BANT modal submitted
+// and converted from its button, a button press applied once, a DM and its
+// retry, the App Home, and every change in the export after shutdown.
+func TestServe_HTTP(t *testing.T) {
+	s := serve(t, nil)
+
+	resp, err := http.Get("http://" + s.addr + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	// Unsigned, stale and forged requests are refused before anything is read.
+	lead := url.Values{"command": {"/lead"}, "text": {"Mallory company:Evil"}, "user_id": {"U666"}}.Encode()
+	for name, at := range map[string]time.Time{"unsigned": {}, "stale": time.Now().Add(-6 * time.Minute)} {
+		if code, _ := s.post("/slack/commands", "application/x-www-form-urlencoded", []byte(lead), at, nil); code != http.StatusUnauthorized {
+			t.Fatalf("%s request: status %d, want 401", name, code)
+		}
+	}
+	forged := http.Header{"X-Slack-Signature": {"v0=" + strings.Repeat("0", 64)}, "X-Slack-Request-Timestamp": {fmt.Sprint(time.Now().Unix())}}
+	if code, _ := s.post("/slack/events", "application/json", []byte(`{"type":"url_verification","challenge":"x"}`), time.Time{}, forged); code != http.StatusUnauthorized {
+		t.Fatalf("forged request: status %d, want 401", code)
+	}
+
+	// url_verification is answered with the challenge.
+	uv, _ := json.Marshal(fixture(t, "url_verification_request.docs.json"))
+	code, body := s.post("/slack/events", "application/json", uv, time.Now(), nil)
+	if code != http.StatusOK || !strings.Contains(string(body), fixture(t, "url_verification_request.docs.json")["challenge"].(string)) {
+		t.Fatalf("url_verification: %d %s", code, body)
+	}
+
+	// A slash command per verb.
+	code, text := s.slash("U1", "/lead", `"Taro Yamada" company:"Acme KK" email:taro@acme.co.jp source:"Nov webinar"`)
+	if code != http.StatusOK {
+		t.Fatalf("/lead: %d %s", code, text)
+	}
+	wantContains(t, "/lead", text, `"response_type":"ephemeral"`, "Taro Yamada (Acme KK)", "lead#1", "Log call")
+	if calls := s.fake.Calls("users.info"); len(calls) != 1 || calls[0].Param("user") != "U1" {
+		t.Fatalf("users.info calls=%+v, want one for U1", calls)
+	}
+	_, text = s.slash("U1", "/log", "call Acme intro call, interested")
+	wantContains(t, "/log", text, "touch 1 of 5")
+	_, text = s.slash("U1", "/tb", "log email acme sent the price list next:fri")
+	wantContains(t, "/tb log", text, "touch 2 of 5")
+	_, text = s.slash("U1", "/log", "call Nobody hello")
+	wantContains(t, "/log refused", text, ":x:", "No open lead or opportunity matches")
+	_, text = s.slash("U1", "/followups", "week")
+	wantContains(t, "/followups", text, "Taro Yamada")
+	_, text = s.slash("U1", "/tb", "help stage")
+	wantContains(t, "/tb help", text, "/stage NAME")
+	_, text = s.slash("U1", "/lgo", "call Acme")
+	wantContains(t, "unknown verb", text, "Did you mean /log")
+
+	// Without text, a command opens its form.
+	if code, text := s.slash("U1", "/log", ""); code != http.StatusOK || text != "" {
+		t.Fatalf("/log without text: %d %q, want an empty 200", code, text)
+	}
+	opened := s.fake.WaitFor("views.open", 1, 5*time.Second)
+	wantContains(t, "views.open", string(opened[0].JSON), `"callback_id":"tb_log"`, "398738663015")
+
+	// The BANT form: /qualify NAME opens it for that lead.
+	s.slash("U1", "/qualify", "Acme")
+	opened = s.fake.WaitFor("views.open", 2, 5*time.Second)
+	wantContains(t, "views.open", string(opened[1].JSON), `"callback_id":"tb_qualify"`, `"private_metadata":"lead#1"`, "bant_a")
+
+	// Submitting it (b yes, a no, n yes, t unknown) qualifies the lead and
+	// shows the result with a Convert button.
+	sub := fixture(t, "view_submission_qualify.json")
+	sub["user"].(map[string]any)["id"] = "U1"
+	sub["view"].(map[string]any)["private_metadata"] = "lead#1"
+	code, body = s.interact(sub)
+	if code != http.StatusOK {
+		t.Fatalf("view_submission: %d %s", code, body)
+	}
+	wantContains(t, "view_submission", string(body), `"response_action":"update"`, "2 of 4 yes", "Convert to opportunity", "convert lead#1")
+
+	// The Convert button inside the modal converts once.
+	press := fixture(t, "block_actions_home_tab.docs.json")
+	press["user"].(map[string]any)["id"] = "U1"
+	view := press["view"].(map[string]any)
+	view["type"] = "modal"
+	action := press["actions"].([]any)[0].(map[string]any)
+	action["action_id"], action["value"], action["action_ts"] = "tb_action_1", "convert lead#1 amount:¥5,000,000", "1700000000.000001"
+	for range 2 {
+		if code, body := s.interact(press); code != http.StatusOK {
+			t.Fatalf("block_actions: %d %s", code, body)
+		}
+	}
+	updated := s.fake.WaitFor("views.update", 1, 5*time.Second)
+	wantContains(t, "views.update", string(updated[0].JSON), "opp#1", "¥5,000,000")
+
+	// A follow-up button pressed, delivered twice, counts once; a second
+	// press (a new action_ts) counts again.
+	view["type"] = "home"
+	action["value"] = "log call opp#1"
+	for _, ts := range []string{"1700000001.000001", "1700000001.000001", "1700000002.000001"} {
+		action["action_ts"] = ts
+		if code, body := s.interact(press); code != http.StatusOK {
+			t.Fatalf("block_actions: %d %s", code, body)
+		}
+	}
+	// Pressing a button on a record that does not exist answers, changes nothing.
+	action["value"], action["action_ts"] = "log call opp#99", "1700000003.000001"
+	s.interact(press)
+	dms := s.fake.WaitFor("chat.postMessage", 1, 5*time.Second)
+	wantContains(t, "missing record", dms[0].Param("text"), ":x:")
+
+	// The rest of the verbs.
+	_, text = s.slash("U1", "/stage", "Acme next")
+	wantContains(t, "/stage", text, "Needs definition")
+	_, text = s.slash("U1", "/stage", "Acme 4")
+	wantContains(t, "/stage gate", text, "Authority = yes")
+	_, text = s.slash("U1", "/deal", `Beta "Support plan" amount:$20k close:2027-03`)
+	wantContains(t, "/deal", text, "Support plan", "$20,000")
+	_, text = s.slash("U1", "/pipeline", "")
+	wantContains(t, "/pipeline", text, "2 opportunities open")
+	_, text = s.slash("U1", "/convert", "Acme")
+	wantContains(t, "/convert of a converted lead", text, ":x:")
+	_, text = s.slash("U1", "/tb", `team create "FS Tokyo" field_sales <#C123|fs-tokyo>`)
+	wantContains(t, "/tb team", text, "Created team FS Tokyo")
+
+	// A direct message is the command language without the slash; Slack's
+	// retry of the same event is applied once and answered once.
+	dm := map[string]any{
+		"type": "event_callback", "token": "XXYYZZ", "team_id": "T123ABC456", "api_app_id": "A123ABC456",
+		"event": map[string]any{"type": "message", "channel": "D123ABC456", "user": "U1", "text": "log meeting beta demo went well next mon",
+			"ts": "1700000100.000100", "event_ts": "1700000100.000100", "channel_type": "im"},
+		"event_id": "Ev0DM00001", "event_time": 1700000100,
+	}
+	dmBody, _ := json.Marshal(dm)
+	for i := range 2 {
+		h := http.Header{}
+		if i > 0 {
+			h.Set("X-Slack-Retry-Num", "1")
+			h.Set("X-Slack-Retry-Reason", "http_timeout")
+		}
+		if code, body := s.post("/slack/events", "application/json", dmBody, time.Now(), h); code != http.StatusOK {
+			t.Fatalf("message.im: %d %s", code, body)
+		}
+	}
+	posts := s.fake.WaitFor("chat.postMessage", 2, 5*time.Second)
+	wantContains(t, "DM reply", posts[1].Param("text"), "Logged meeting with Support plan", "touch 1 of 5")
+	if got := posts[1].Param("thread_ts"); got != "1700000100.000100" {
+		t.Fatalf("DM reply thread_ts=%q, want the message's ts", got)
+	}
+
+	// Opening the App Home publishes it.
+	home := fixture(t, "app_home_opened_event_callback.composed.json")
+	home["event"].(map[string]any)["user"] = "U1"
+	homeBody, _ := json.Marshal(home)
+	if code, body := s.post("/slack/events", "application/json", homeBody, time.Now(), nil); code != http.StatusOK {
+		t.Fatalf("app_home_opened: %d %s", code, body)
+	}
+	pub := s.fake.WaitFor("views.publish", 1, 5*time.Second)
+	wantContains(t, "views.publish", string(pub[0].JSON), `"user_id":"U1"`, `"type":"home"`, "Touches this week")
+
+	// Malformed bodies get a 4xx and change nothing.
+	if code, _ := s.post("/slack/interactions", "application/x-www-form-urlencoded", []byte("payload=%7Bnot+json"), time.Now(), nil); code != http.StatusBadRequest {
+		t.Fatalf("malformed interaction: %d, want 400", code)
+	}
+	if code, _ := s.post("/slack/events", "application/json", []byte(`{"type":`), time.Now(), nil); code != http.StatusBadRequest {
+		t.Fatalf("malformed event: %d, want 400", code)
+	}
+
+	if err := s.stop(); err != nil {
+		t.Fatalf("serve: %v\n%s", err, s.stdout.String())
+	}
+	var x struct {
+		Leads         []struct{ Status string } `json:"leads"`
+		Opportunities []struct {
+			Name    string
+			Touches int
+			Stage   int
+		} `json:"opportunities"`
+		Activities []struct{ Kind, Owner string } `json:"activities"`
+		Reps       []struct {
+			ID       string `json:"id"`
+			TimeZone string `json:"time_zone"`
+		} `json:"reps"`
+	}
+	if err := json.Unmarshal([]byte(run(t, "", "export", "--db", s.db)), &x); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Leads) != 1 || x.Leads[0].Status != "converted" {
+		t.Fatalf("leads=%+v, want the one lead, converted (and no lead from the unsigned request)", x.Leads)
+	}
+	if len(x.Opportunities) != 2 || x.Opportunities[0].Touches != 2 || x.Opportunities[0].Stage != 2 || x.Opportunities[1].Touches != 1 {
+		t.Fatalf("opportunities=%+v, want Acme with 2 touches at stage 2 and Beta with 1", x.Opportunities)
+	}
+	if len(x.Activities) != 5 {
+		t.Fatalf("activities=%+v, want 5: two touches on the lead, two button presses, one DM", x.Activities)
+	}
+	if len(x.Reps) != 1 || x.Reps[0].ID != "U1" || x.Reps[0].TimeZone != "Asia/Tokyo" {
+		t.Fatalf("reps=%+v, want U1 in Asia/Tokyo from users.info", x.Reps)
+	}
+}
+
+// Ensure a handoff notice reaches the receiving rep through the outbox,
+// once, even when Slack rate-limits the first tries.
+func TestServe_NoticeThroughRateLimit(t *testing.T) {
+	s := serve(t, nil)
+	s.slash("U2", "/followups", "") // U2 is a rep
+	s.slash("U1", "/lead", `"Taro Yamada" company:"Acme KK"`)
+	s.slash("U1", "/qualify", "Acme b:yes n:yes")
+	s.fake.RateLimit("chat.postMessage", 2, time.Second)
+	_, text := s.slash("U1", "/convert", "Acme to:<@U2|ae>")
+	wantContains(t, "/convert", text, "Handed to")
+	var got []fakeslack.Call
+	for _, c := range s.fake.WaitFor("chat.postMessage", 3, 10*time.Second) {
+		if c.Status == http.StatusOK {
+			got = append(got, c)
+		}
+	}
+	if len(got) != 1 || got[0].Param("channel") != "U2" {
+		t.Fatalf("delivered=%+v, want one message to U2", got)
+	}
+	wantContains(t, "notice", got[0].Param("text"), "handed you a new opportunity")
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.fake.Calls("chat.postMessage")); n != 3 {
+		t.Fatalf("chat.postMessage called %d times, want 3 (two 429s, one delivery)", n)
+	}
+}
+
+// Ensure bad settings stop serve with one clear line each.
+func TestServe_Settings(t *testing.T) {
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr = &out, &out
+	env := map[string]string{"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_APP_TOKEN": "xoxb-wrong", "SLACK_API_URL": "slack.com/api", "TOUCHBASE_ADDR": "3000"}
+	m.Getenv = func(k string) string { return env[k] }
+	err := m.Run(context.Background(), []string{"serve", "--db", filepath.Join(t.TempDir(), "x.db")})
+	m.Close()
+	if err == nil {
+		t.Fatal("serve started with bad settings")
+	}
+	for _, want := range []string{"SLACK_BOT_TOKEN does not start with xoxb-", "SLACK_APP_TOKEN does not start with xapp-", "SLACK_API_URL", "TOUCHBASE_ADDR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	env = map[string]string{}
+	err = m.Run(context.Background(), []string{"serve"})
+	if err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN is not set") || !strings.Contains(err.Error(), "SLACK_SIGNING_SECRET is not set") {
+		t.Fatalf("err=%v, want both missing settings named", err)
+	}
+}
+
+// Ensure Socket Mode end to end against a local WebSocket server speaking
+// Slack's envelope and ack protocol: commands answered in the ack, the BANT
+// form submitted, a DM and its retry applied once, the App Home, and a
+// reconnect when Slack asks for one.
+func TestServe_SocketMode(t *testing.T) {
+	s := serve(t, map[string]string{"SLACK_APP_TOKEN": "xapp-1-test", "SLACK_SIGNING_SECRET": ""})
+	s.fake.WaitConnections(1, 10*time.Second)
+
+	envelope := fixture(t, "socket_mode_slash_commands_envelope.docs.json")
+	slash := func(command, text string) string {
+		t.Helper()
+		p := envelope["payload"].(map[string]any)
+		p["user_id"], p["user_name"], p["command"], p["text"], p["response_url"] = "U1", "taro", command, text, s.fake.NewResponseURL()
+		b, _ := json.Marshal(p)
+		id, err := s.fake.SendEnvelope("slash_commands", b, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack, err := s.fake.WaitAck(id, 10*time.Second)
+		if err != nil {
+			t.Fatalf("%s %s: %v", command, text, err)
+		}
+		return string(ack.Payload)
+	}
+	wantContains(t, "/lead ack", slash("/lead", `"Taro Yamada" company:"Acme KK"`), "lead#1", `"response_type":"ephemeral"`)
+	wantContains(t, "/log ack", slash("/log", "call Acme hello"), "touch 1 of 5")
+
+	sub := fixture(t, "view_submission_qualify.json")
+	sub["user"].(map[string]any)["id"] = "U1"
+	sub["view"].(map[string]any)["private_metadata"] = "lead#1"
+	b, _ := json.Marshal(sub)
+	id, err := s.fake.SendEnvelope("interactive", b, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := s.fake.WaitAck(id, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, "view_submission ack", string(ack.Payload), `"response_action":"update"`, "2 of 4 yes", "convert lead#1")
+
+	dm := map[string]any{
+		"type": "event_callback", "team_id": "T123ABC456", "api_app_id": "A123ABC456",
+		"event": map[string]any{"type": "message", "channel": "D123ABC456", "user": "U1", "text": "log email acme sent the quote",
+			"ts": "1700000200.000200", "event_ts": "1700000200.000200", "channel_type": "im"},
+		"event_id": "Ev0DM00002", "event_time": 1700000200,
+	}
+	b, _ = json.Marshal(dm)
+	for attempt := range 2 {
+		id, err := s.fake.SendEnvelope("events_api", b, attempt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.fake.WaitAck(id, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	posts := s.fake.WaitFor("chat.postMessage", 1, 5*time.Second)
+	wantContains(t, "DM reply", posts[0].Param("text"), "touch 2 of 5")
+
+	home := fixture(t, "app_home_opened_event_callback.composed.json")
+	home["event"].(map[string]any)["user"] = "U1"
+	b, _ = json.Marshal(home)
+	if id, err = s.fake.SendEnvelope("events_api", b, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.fake.WaitAck(id, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.fake.WaitFor("views.publish", 1, 5*time.Second)
+
+	// Slack asks the app to reconnect; commands keep working.
+	s.fake.Disconnect("refresh_requested")
+	s.fake.WaitConnections(2, 10*time.Second)
+	wantContains(t, "/tb help ack", slash("/tb", "help log"), "touch N of 5")
+
+	if err := s.stop(); err != nil {
+		t.Fatalf("serve: %v\n%s", err, s.stdout.String())
+	}
+	if n := len(s.fake.Calls("chat.postMessage")); n != 1 {
+		t.Fatalf("chat.postMessage called %d times, want 1 (the retry is not answered again)", n)
+	}
+	var x struct {
+		Leads      []struct{ Status string }
+		Activities []struct{ Kind string }
+	}
+	if err := json.Unmarshal([]byte(run(t, "", "export", "--db", s.db)), &x); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Leads) != 1 || x.Leads[0].Status != "qualified" || len(x.Activities) != 2 {
+		t.Fatalf("export: leads=%+v activities=%+v, want one qualified lead and 2 activities", x.Leads, x.Activities)
+	}
+}
