@@ -111,6 +111,12 @@ func (c *call) log() (*Reply, error) {
 		if a.NextStep != "" {
 			reply.Lines = append(reply.Lines, "Next step: "+a.NextStep)
 		}
+		reply.Actions = []Action{{Label: "Snooze 1 day", Command: "snooze " + t.ref() + " tomorrow"}}
+		if t.lead != nil {
+			reply.Actions = append(reply.Actions, Action{Label: "Qualify", Command: "qualify " + t.ref()}, Action{Label: "Move to nurture", Command: "nurture " + t.ref()})
+		} else {
+			reply.Actions = append(reply.Actions, Action{Label: "Next stage", Command: "stage " + t.ref() + " next"})
+		}
 		return nil
 	})
 	if err != nil {

@@ -72,7 +72,7 @@ func (c *call) followups() (*Reply, error) {
 			if f.LastNote != "" {
 				line += "; last: “" + f.LastNote + "”"
 			}
-			reply.Lines = append(reply.Lines, line+" ("+f.Ref+")")
+			reply.Items = append(reply.Items, Item{Text: line + " (" + f.Ref + ")", Actions: FollowUpActions(f.Ref, strings.HasPrefix(f.Ref, "lead#"))})
 		}
 		return nil
 	})

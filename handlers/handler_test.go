@@ -345,8 +345,11 @@ func TestHandler_FollowupsAndPipeline(t *testing.T) {
 	f.now = f.now.AddDate(0, 0, 3) // Thursday: the deals fell due Tuesday
 	r := f.ok("ae", `/followups`)
 	contains(t, "followups", r.Title, "3 follow-ups due today")
-	if len(r.Lines) != 3 || !strings.Contains(r.Lines[0], "Gamma") || !strings.Contains(r.Lines[0], "3 days overdue") {
-		t.Fatalf("Lines=%q, want Gamma first, 3 days overdue", r.Lines)
+	if len(r.Items) != 3 || !strings.Contains(r.Items[0].Text, "Gamma") || !strings.Contains(r.Items[0].Text, "3 days overdue") {
+		t.Fatalf("Items=%+v, want Gamma first, 3 days overdue", r.Items)
+	}
+	if a := r.Items[0].Actions; len(a) == 0 || a[0].Command != "log call lead#1" {
+		t.Fatalf("Actions=%+v, want Log call first", a)
 	}
 	r = f.ok("ae", `/pipeline`)
 	contains(t, "pipeline", r.Title, "2 opportunities open", "$120,000", "weighted $3,000")

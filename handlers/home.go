@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/touchbase/touchbase"
 )
@@ -53,7 +54,7 @@ func (h *Handler) Home(ctx context.Context, u User) (*Reply, error) {
 			if f.LastNote != "" {
 				text += "\nlast: “" + f.LastNote + "”"
 			}
-			r.Items = append(r.Items, Item{Text: text, Actions: FollowUpActions(f.Ref, f.Ref[0] == 'l')})
+			r.Items = append(r.Items, Item{Text: text, Actions: FollowUpActions(f.Ref, strings.HasPrefix(f.Ref, "lead#"))})
 		}
 		opps, err := tx.Opportunities(touchbase.OpportunityFilter{Owner: u.ID, Open: true})
 		if err != nil {

@@ -102,11 +102,10 @@ func (r *Reply) Text() string {
 	for _, l := range r.Lines {
 		b.WriteString("  " + l + "\n")
 	}
+	// An item's buttons are left out: in a terminal the rep types the
+	// command, and the item shows the reference to type.
 	for _, it := range r.Items {
 		b.WriteString("  • " + it.Text + "\n")
-		for _, a := range it.Actions {
-			fmt.Fprintf(&b, "      → %s: %s\n", a.Label, a.Command)
-		}
 	}
 	for _, w := range r.Warnings {
 		b.WriteString("  ! " + w + "\n")
