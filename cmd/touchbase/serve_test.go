@@ -274,6 +274,14 @@ func TestServe_HTTP(t *testing.T) {
 	wantContains(t, "/convert of a converted lead", text, ":x:")
 	_, text = s.slash("U1", "/tb", `team create "FS Tokyo" field_sales <#C123|fs-tokyo>`)
 	wantContains(t, "/tb team", text, "Created team FS Tokyo")
+	s.slash("U1", "/lead", `"Ken Ito" company:Gamma`)
+	s.slash("U1", "/lead", `"Jun Mori" company:Delta`)
+	_, text = s.slash("U1", "/tb", "snooze Gamma +3d")
+	wantContains(t, "/tb snooze", text, "Snoozed Ken Ito (Gamma)")
+	_, text = s.slash("U1", "/tb", "nurture Gamma")
+	wantContains(t, "/tb nurture", text, "moved to nurture")
+	_, text = s.slash("U1", "/tb", `disqualify Delta reason:"student, not a buyer"`)
+	wantContains(t, "/tb disqualify", text, "disqualified")
 
 	// A direct message is the command language without the slash; Slack's
 	// retry of the same event is applied once and answered once.
@@ -337,8 +345,8 @@ func TestServe_HTTP(t *testing.T) {
 	if err := json.Unmarshal([]byte(run(t, "", "export", "--db", s.db)), &x); err != nil {
 		t.Fatal(err)
 	}
-	if len(x.Leads) != 1 || x.Leads[0].Status != "converted" {
-		t.Fatalf("leads=%+v, want the one lead, converted (and no lead from the unsigned request)", x.Leads)
+	if len(x.Leads) != 3 || x.Leads[0].Status != "converted" || x.Leads[1].Status != "nurture" || x.Leads[2].Status != "disqualified" {
+		t.Fatalf("leads=%+v, want converted, nurture, disqualified (and no lead from the unsigned request)", x.Leads)
 	}
 	if len(x.Opportunities) != 2 || x.Opportunities[0].Touches != 2 || x.Opportunities[0].Stage != 2 || x.Opportunities[1].Touches != 1 {
 		t.Fatalf("opportunities=%+v, want Acme with 2 touches at stage 2 and Beta with 1", x.Opportunities)
