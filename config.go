@@ -3,6 +3,7 @@ package touchbase
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Config is what a workspace may set: the stage list and its gates, the BANT
@@ -15,6 +16,56 @@ type Config struct {
 	Currency      string   `json:"currency" yaml:"currency"`
 	// NurtureDays is how long a nurture lead rests before it comes back.
 	NurtureDays int `json:"nurture_days" yaml:"nurture_days"`
+	// ReminderAt is the local time ("09:00") of each rep's daily reminder.
+	ReminderAt string `json:"reminder_at" yaml:"reminder_at"`
+	// QuietHours is when nothing is sent to a rep, in their own time: a
+	// reminder caught up after downtime waits for the morning instead.
+	QuietHours QuietHours `json:"quiet_hours" yaml:"quiet_hours"`
+	// DigestSchedule is the default cron expression of a team's weekly
+	// digest, in the team's time zone.
+	DigestSchedule string `json:"digest_schedule" yaml:"digest_schedule"`
+	// RenewalNotices are the days before a renewal date on which its owner
+	// is reminded.
+	RenewalNotices []int `json:"renewal_notices" yaml:"renewal_notices"`
+}
+
+// QuietHours is a daily span of local time, "20:00" to "08:00"; an empty
+// Start means none.
+type QuietHours struct {
+	Start string `json:"start" yaml:"start"`
+	End   string `json:"end" yaml:"end"`
+}
+
+// parseClock reads "09:00" as minutes after midnight.
+func parseClock(s string) (int, bool) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, false
+	}
+	return t.Hour()*60 + t.Minute(), true
+}
+
+// Quiet reports whether local time t falls in the quiet hours.
+func (q QuietHours) Quiet(t time.Time) bool {
+	start, ok1 := parseClock(q.Start)
+	end, ok2 := parseClock(q.End)
+	if !ok1 || !ok2 || start == end {
+		return false
+	}
+	m := t.Hour()*60 + t.Minute()
+	if start < end {
+		return m >= start && m < end
+	}
+	return m >= start || m < end
+}
+
+// ReminderTime returns the moment of the daily reminder on day d in loc.
+func (c *Config) ReminderTime(d Date, loc *time.Location) time.Time {
+	m, ok := parseClock(c.ReminderAt)
+	if !ok {
+		m = 9 * 60
+	}
+	return d.In(loc).Add(time.Duration(m) * time.Minute)
 }
 
 // DefaultConfig returns the embedded defaults: Salesforce Japan's eight
@@ -22,11 +73,15 @@ type Config struct {
 // 90-day nurture.
 func DefaultConfig() *Config {
 	return &Config{
-		Stages:        DefaultStages(),
-		BANTThreshold: 2,
-		Cadence:       DefaultCadence(),
-		Currency:      "USD",
-		NurtureDays:   90,
+		Stages:         DefaultStages(),
+		BANTThreshold:  2,
+		Cadence:        DefaultCadence(),
+		Currency:       "USD",
+		NurtureDays:    90,
+		ReminderAt:     "09:00",
+		QuietHours:     QuietHours{Start: "20:00", End: "08:00"},
+		DigestSchedule: "0 9 * * 1",
+		RenewalNotices: []int{90, 60, 30},
 	}
 }
 
@@ -69,6 +124,19 @@ func (c *Config) Validate() error {
 	}
 	if c.NurtureDays < 1 {
 		add("nurture_days: %d, need at least 1", c.NurtureDays)
+	}
+	if _, ok := parseClock(c.ReminderAt); !ok {
+		add("reminder_at: %q is not a time of day like 09:00", c.ReminderAt)
+	}
+	for _, v := range []string{c.QuietHours.Start, c.QuietHours.End} {
+		if _, ok := parseClock(v); !ok && v != "" {
+			add("quiet_hours: %q is not a time of day like 20:00", v)
+		}
+	}
+	for _, n := range c.RenewalNotices {
+		if n < 1 {
+			add("renewal_notices: %d, need days before the renewal (at least 1)", n)
+		}
 	}
 	if len(problems) > 0 {
 		return Errorf(EINVALID, "configuration: %s", strings.Join(problems, "; "))

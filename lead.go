@@ -41,6 +41,11 @@ type Lead struct {
 	Reason string `json:"reason,omitempty"`
 	// RecycleOn is when a nurture lead comes back as a reminder.
 	RecycleOn Date `json:"recycle_on,omitzero"`
+	// QualifiedAt is when BANT last reached the threshold (zero while not
+	// qualified); ConvertedAt when it became an opportunity. The digest
+	// counts SQLs and conversions by these.
+	QualifiedAt time.Time `json:"qualified_at,omitzero"`
+	ConvertedAt time.Time `json:"converted_at,omitzero"`
 	// Set on conversion.
 	AccountID     uint64    `json:"account_id,omitempty"`
 	ContactID     uint64    `json:"contact_id,omitempty"`

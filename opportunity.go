@@ -12,13 +12,25 @@ const (
 	OpportunityLost OpportunityStatus = "lost"
 )
 
+// OpportunityKind says whether an opportunity is a new sale or more business
+// from an existing customer.
+type OpportunityKind string
+
+// Opportunity kinds; the zero value is a new sale.
+const (
+	KindNew       OpportunityKind = ""
+	KindUpsell    OpportunityKind = "upsell"
+	KindCrossSell OpportunityKind = "cross_sell"
+)
+
 // Opportunity is a concrete chance to sell to an account.
 type Opportunity struct {
-	ID        uint64 `json:"id"`
-	AccountID uint64 `json:"account_id"`
-	ContactID uint64 `json:"contact_id,omitempty"`
-	LeadID    uint64 `json:"lead_id,omitempty"`
-	Name      string `json:"name"`
+	ID        uint64          `json:"id"`
+	Kind      OpportunityKind `json:"kind,omitempty"`
+	AccountID uint64          `json:"account_id"`
+	ContactID uint64          `json:"contact_id,omitempty"`
+	LeadID    uint64          `json:"lead_id,omitempty"`
+	Name      string          `json:"name"`
 	// AmountMinor is in the minor unit of Currency (cents, yen); 0 = not known yet.
 	AmountMinor int64             `json:"amount_minor"`
 	Currency    string            `json:"currency"`

@@ -25,13 +25,16 @@ func (f Function) Valid() bool { return slices.Contains(Functions, f) }
 // Team is a group of reps of one function with its chat channel. A workspace
 // may have several teams of the same function (two regions, say).
 type Team struct {
-	Name      string    `json:"name"`
-	Function  Function  `json:"function"`
-	Channel   string    `json:"channel,omitempty"`
-	Members   []string  `json:"members"`
-	Managers  []string  `json:"managers"`
-	TimeZone  string    `json:"time_zone,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Name     string   `json:"name"`
+	Function Function `json:"function"`
+	Channel  string   `json:"channel,omitempty"`
+	Members  []string `json:"members"`
+	Managers []string `json:"managers"`
+	TimeZone string   `json:"time_zone,omitempty"`
+	// DigestSchedule is the cron expression of the weekly digest in the
+	// team's time zone; "" means Monday 09:00.
+	DigestSchedule string    `json:"digest_schedule,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // HasMember reports whether rep is a member or a manager of t.

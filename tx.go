@@ -29,6 +29,7 @@ type Tx interface {
 
 	Account(id uint64) (*Account, error)
 	CreateAccount(a *Account) error
+	UpdateAccount(a *Account) error
 	Accounts() ([]*Account, error)
 
 	Contact(id uint64) (*Contact, error)
@@ -43,6 +44,11 @@ type Tx interface {
 	// Activities calls fn for each activity matching f, oldest first; an
 	// error from fn stops the walk and is returned.
 	Activities(f ActivityFilter, fn func(*Activity) error) error
+
+	Renewal(id uint64) (*Renewal, error)
+	CreateRenewal(r *Renewal) error
+	UpdateRenewal(r *Renewal) error
+	Renewals(f RenewalFilter) ([]*Renewal, error)
 
 	CreateHandoff(h *Handoff) error
 	Handoffs() ([]*Handoff, error)
@@ -110,4 +116,12 @@ type ActivityFilter struct {
 	OpportunityID uint64
 	Owner         string
 	Since, Until  Date // at or after Since, before Until (UTC days); zero = unbounded
+}
+
+// RenewalFilter selects renewals; the zero value selects all.
+type RenewalFilter struct {
+	AccountID uint64
+	Owner     string
+	Pending   bool // only renewals not decided yet
+	DueBy     Date // only pending renewals due on or before this day (uses the due index)
 }

@@ -111,6 +111,10 @@ func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (*R
 		reply, err = c.deal()
 	case "stage":
 		reply, err = c.stage()
+	case "renewal":
+		reply, err = c.renewal()
+	case "upsell":
+		reply, err = c.upsell()
 	case "followups":
 		reply, err = c.followups()
 	case "pipeline":

@@ -481,3 +481,47 @@ func TestHandler_NoticesInOutbox(t *testing.T) {
 	}
 	contains(t, "notice", r.Title, "@sato handed you a new opportunity", "opp#1")
 }
+
+// Ensure a win starts a contract with its renewal, renewed starts the next
+// term, churned needs a reason, and upsells are opportunities of their kind.
+func TestHandler_RenewalAndUpsell(t *testing.T) {
+	f := newFixture(t)
+	f.ok("kim", `/followups`)
+	f.ok("boss", `/tb team create CS customer_success #cs`)
+	f.ok("boss", `/tb team add CS @kim`)
+	f.ok("ae", `/deal Acme "ERP rollout" amount:¥6,000,000`)
+	f.ok("ae", `/qualify Acme b:yes a:yes n:yes`)
+	r := f.ok("ae", `/stage Acme won arr:¥5,000,000 term:24m`)
+	contains(t, "won", r.Text(), "Contract started: ¥5,000,000 a year for 24 months; renewal due Thu 2028-11-23", "@kim")
+
+	msg := f.refused("kim", `/renewal Acme churned`, touchbase.EINVALID)
+	contains(t, "churned", msg, "reason")
+	f.refused("kim", `/renewal Acme maybe`, touchbase.EINVALID)
+	f.refused("ae", `/renewal Acme renewed`, touchbase.EFORBIDDEN)
+	r = f.ok("kim", `/renewal Acme renewed amount:6m`)
+	contains(t, "renewed", r.Title, "¥6,000,000 a year", "2030-11-23")
+	r = f.ok("kim", `/renewal acme kk churned reason:"moved to a competitor"`)
+	contains(t, "churned", r.Title, "churned at the 2030-11-23 renewal")
+	f.refused("kim", `/renewal Acme renewed`, touchbase.ENOTFOUND)
+
+	var renewals []*touchbase.Renewal
+	err := f.db.View(context.Background(), func(tx touchbase.Tx) (err error) {
+		renewals, err = tx.Renewals(touchbase.RenewalFilter{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(renewals) != 2 || renewals[0].Status != touchbase.RenewalRenewed || renewals[1].Status != touchbase.RenewalChurned || renewals[1].ARRMinor != 6000000 {
+		t.Fatalf("renewals=%+v, want renewed then churned at ¥6,000,000", renewals)
+	}
+
+	r = f.ok("kim", `/upsell Acme "Analytics add-on" amount:1.2m`)
+	contains(t, "upsell", r.Title, "Upsell opportunity Analytics add-on for Acme")
+	r = f.ok("kim", `/upsell Acme cross "Support plan" amount:300k`)
+	contains(t, "cross-sell", r.Title, "Cross-sell opportunity Support plan")
+	if o := f.opp(3); o.Kind != touchbase.KindCrossSell || o.Owner != "kim" {
+		t.Fatalf("opp=%+v, want a cross-sell owned by kim", o)
+	}
+	f.refused("kim", `/upsell Nowhere "X"`, touchbase.ENOTFOUND)
+}

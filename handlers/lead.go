@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/touchbase/touchbase"
 )
@@ -179,9 +180,9 @@ func (c *call) qualify() (*Reply, error) {
 		if l := t.lead; l != nil {
 			switch {
 			case qualified && l.Status != touchbase.LeadQualified:
-				l.Status = touchbase.LeadQualified
+				l.Status, l.QualifiedAt = touchbase.LeadQualified, c.now.UTC()
 			case !qualified && l.Status == touchbase.LeadQualified:
-				l.Status = touchbase.LeadWorking
+				l.Status, l.QualifiedAt = touchbase.LeadWorking, time.Time{}
 			}
 			if qualified {
 				reply.Lines = append(reply.Lines, fmt.Sprintf("Qualified (%d of 4 needed). Convert it into an opportunity when ready.", threshold))

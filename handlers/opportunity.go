@@ -61,6 +61,7 @@ func (c *call) convert() (*Reply, error) {
 			return err
 		}
 		l.Status, l.AccountID, l.ContactID, l.OpportunityID = touchbase.LeadConverted, acct.ID, contact.ID, o.ID
+		l.ConvertedAt = c.now.UTC()
 		l.NextFollowUp, l.UpdatedAt = touchbase.Date{}, c.now.UTC()
 		if err := tx.UpdateLead(l); err != nil {
 			return err
@@ -358,9 +359,15 @@ func (c *call) sendBack(tx touchbase.Tx, o *touchbase.Opportunity, reason string
 	})
 }
 
-// handToSuccess hands a won account to Customer Success: to: when given,
-// else the first member of the first Customer Success team.
+// handToSuccess hands a won account to Customer Success (to: when given,
+// else the first member of the first Customer Success team) and starts its
+// contract: a renewal due at start + term, with the ARR of arr: or the
+// deal's amount.
 func (c *call) handToSuccess(tx touchbase.Tx, o *touchbase.Opportunity, reply *Reply) error {
+	arr, term, err := c.contractTerms(o)
+	if err != nil {
+		return err
+	}
 	to := ""
 	if v, ok := c.cmd.Opts["to"]; ok {
 		r, err := findRep(tx, v)
@@ -380,6 +387,28 @@ func (c *call) handToSuccess(tx touchbase.Tx, o *touchbase.Opportunity, reply *R
 			}
 		}
 	}
+	keeper := cmp.Or(to, o.Owner)
+	acct, err := tx.Account(o.AccountID)
+	if err != nil {
+		return err
+	}
+	if acct.CustomerSince.IsZero() {
+		acct.CustomerSince = c.today
+	}
+	acct.SuccessOwner = keeper
+	if err := tx.UpdateAccount(acct); err != nil {
+		return err
+	}
+	if o.Kind == touchbase.KindNew && arr.Minor > 0 {
+		r := &touchbase.Renewal{
+			AccountID: acct.ID, OpportunityID: o.ID, Owner: keeper, ARRMinor: arr.Minor, Currency: arr.Currency,
+			Start: c.today, Due: c.today.AddMonths(term), TermMonths: term, Status: touchbase.RenewalPending, CreatedAt: c.now.UTC(),
+		}
+		if err := tx.CreateRenewal(r); err != nil {
+			return err
+		}
+		reply.Lines = append(reply.Lines, fmt.Sprintf("Contract started: %s a year for %d months; renewal due %s.", touchbase.FormatMoney(arr), term, formatDate(r.Due)))
+	}
 	if to == "" {
 		reply.Lines = append(reply.Lines, "No Customer Success team yet to hand the account to: /tb team create \"CS\" customer_success #cs")
 		return nil
@@ -395,4 +424,42 @@ func (c *call) handToSuccess(tx touchbase.Tx, o *touchbase.Opportunity, reply *R
 	return c.notify(tx, reply, to, &Reply{
 		Title: fmt.Sprintf("New customer for you: %s won %s (%s). Plan the onboarding.", repName(tx, o.Owner), o.Name, touchbase.FormatMoney(o.Amount())),
 	})
+}
+
+// contractTerms reads arr: (default: the deal's amount) and term: (months;
+// default 12) of a win.
+func (c *call) contractTerms(o *touchbase.Opportunity) (touchbase.Money, int, error) {
+	arr := o.Amount()
+	if v, ok := c.cmd.Opts["arr"]; ok {
+		m, err := c.parseAmount(v)
+		if err != nil {
+			return m, 0, optErr("arr", err)
+		}
+		arr = m
+	}
+	term, err := c.termOpt()
+	return arr, term, err
+}
+
+// termOpt reads term: as months: 12, 12m, 24m, 1y, 2y. Default 12.
+func (c *call) termOpt() (int, error) {
+	v, ok := c.cmd.Opts["term"]
+	if !ok {
+		return 12, nil
+	}
+	s := strings.ToLower(strings.TrimSpace(touchbase.Fold(v)))
+	mult := 1
+	switch {
+	case strings.HasSuffix(s, "y"):
+		s, mult = strings.TrimSuffix(s, "y"), 12
+	case strings.HasSuffix(s, "ヶ月"), strings.HasSuffix(s, "か月"):
+		s = strings.TrimSuffix(strings.TrimSuffix(s, "ヶ月"), "か月")
+	case strings.HasSuffix(s, "m"):
+		s = strings.TrimSuffix(s, "m")
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n*mult > 120 {
+		return 0, touchbase.Errorf(touchbase.EINVALID, "term: %q is not a contract term: try term:12m, term:24m or term:1y.", v)
+	}
+	return n * mult, nil
 }

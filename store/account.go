@@ -31,6 +31,32 @@ func (tx *tx) CreateAccount(a *touchbase.Account) error {
 	})
 }
 
+// UpdateAccount stores a changed account (ENOTFOUND when missing). A new
+// name moves the account's name entries, and those of its opportunities,
+// which are found by their account's name too.
+func (tx *tx) UpdateAccount(a *touchbase.Account) error {
+	old, err := tx.Account(a.ID)
+	if err != nil {
+		return err
+	}
+	if err := put(tx.bucket(accountsBucket), u64(a.ID), a, "account", encodeAccount); err != nil {
+		return err
+	}
+	if old.Name == a.Name {
+		return nil
+	}
+	if err := tx.reindex(nameEntries(kindAccount, a.ID, old.Name), nameEntries(kindAccount, a.ID, a.Name)); err != nil {
+		return err
+	}
+	return walkPrefix(tx.bucket(oppAccountBucket), u64(a.ID), func(k, _ []byte) error {
+		o, err := tx.Opportunity(idSuffix(k))
+		if err != nil {
+			return err
+		}
+		return tx.reindex(nameEntries(kindOpportunity, o.ID, o.Name, old.Name), nameEntries(kindOpportunity, o.ID, o.Name, a.Name))
+	})
+}
+
 // Accounts returns every account in ID order.
 func (tx *tx) Accounts() ([]*touchbase.Account, error) {
 	return list(tx.bucket(accountsBucket), "account", decodeAccount)

@@ -111,6 +111,35 @@ func BenchmarkLeadsDue100k(b *testing.B) {
 	}
 }
 
+// Ensure the renewals coming up are found by walking only what is due: 10,000
+// pending renewals due over the next year, asked for the next 90 days.
+func BenchmarkRenewalsDue(b *testing.B) {
+	const n = 10_000
+	today := touchbase.NewDate(2027, time.March, 1)
+	by := today.AddDays(90)
+	db := MustOpenDB(b)
+	want := 0
+	seedBatches(b, db, n, func(tx touchbase.Tx, i int) error {
+		r := benchRenewal(i, today)
+		if !r.Due.After(by) {
+			want++
+		}
+		return tx.CreateRenewal(r)
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		MustView(b, db, func(tx touchbase.Tx) error {
+			rs, err := tx.Renewals(touchbase.RenewalFilter{DueBy: by})
+			if err != nil {
+				return err
+			} else if got := len(rs); got != want {
+				b.Fatalf("len=%d, want %d", got, want)
+			}
+			return nil
+		})
+	}
+}
+
 // Ensure a message's trip through the outbox stays cheap: a command's
 // transaction enqueues it, then the sender's finds it due and records it sent,
 // as two transactions. The sent messages stay behind, as they do in use.
@@ -165,6 +194,18 @@ func benchOpportunity(i int, status touchbase.OpportunityStatus) *touchbase.Oppo
 			{At: created.Add(72 * time.Hour), By: "U001", Kind: touchbase.StageAdvance, From: 2, To: 3},
 		},
 		CreatedAt: created, UpdatedAt: created.Add(72 * time.Hour),
+	}
+}
+
+// benchRenewal returns a realistic pending renewal of a one-year contract
+// due on one of the 365 days from today.
+func benchRenewal(i int, today touchbase.Date) *touchbase.Renewal {
+	due := today.AddDays(i % 365)
+	return &touchbase.Renewal{
+		AccountID: uint64(i + 1), OpportunityID: uint64(i + 1), Owner: fmt.Sprintf("U%03d", i%benchOwners),
+		ARRMinor: int64(1_000_000 + i*1000), Currency: "JPY",
+		Start: due.AddMonths(-12), Due: due, TermMonths: 12, Status: touchbase.RenewalPending,
+		CreatedAt: due.AddMonths(-12).In(time.UTC).Add(9 * time.Hour),
 	}
 }
 

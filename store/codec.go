@@ -349,6 +349,8 @@ func encodeLead(l *touchbase.Lead) ([]byte, error) {
 	e.uint(18, l.OpportunityID)
 	e.time(19, l.CreatedAt)
 	e.time(20, l.UpdatedAt)
+	e.time(21, l.QualifiedAt)
+	e.time(22, l.ConvertedAt)
 	return e.b, e.err
 }
 
@@ -396,6 +398,10 @@ func decodeLead(b []byte, l *touchbase.Lead) error {
 			l.CreatedAt = d.time()
 		case 20:
 			l.UpdatedAt = d.time()
+		case 21:
+			l.QualifiedAt = d.time()
+		case 22:
+			l.ConvertedAt = d.time()
 		default:
 			d.skip()
 		}
@@ -440,6 +446,7 @@ func encodeOpportunity(o *touchbase.Opportunity) ([]byte, error) {
 	e.time(20, o.CreatedAt)
 	e.time(21, o.UpdatedAt)
 	e.time(22, o.ClosedAt)
+	e.str(23, string(o.Kind))
 	return e.b, e.err
 }
 
@@ -498,6 +505,8 @@ func decodeOpportunity(b []byte, o *touchbase.Opportunity) error {
 			o.UpdatedAt = d.time()
 		case 22:
 			o.ClosedAt = d.time()
+		case 23:
+			o.Kind = intern(d.bytes(), opportunityKinds)
 		default:
 			d.skip()
 		}
@@ -633,6 +642,8 @@ func encodeAccount(a *touchbase.Account) ([]byte, error) {
 	e.str(3, a.Owner)
 	e.str(4, a.Source)
 	e.time(5, a.CreatedAt)
+	e.date(6, a.CustomerSince)
+	e.str(7, a.SuccessOwner)
 	return e.b, e.err
 }
 
@@ -650,11 +661,78 @@ func decodeAccount(b []byte, a *touchbase.Account) error {
 			a.Source = d.str()
 		case 5:
 			a.CreatedAt = d.time()
+		case 6:
+			a.CustomerSince = d.date()
+		case 7:
+			a.SuccessOwner = d.str()
 		default:
 			d.skip()
 		}
 	}
 	return d.err
+}
+
+// Field numbers of Renewal. The status comes first so that renewalPending
+// finds it at once.
+func encodeRenewal(r *touchbase.Renewal) ([]byte, error) {
+	e := newEnc(96)
+	e.str(1, string(r.Status))
+	e.uint(2, r.ID)
+	e.uint(3, r.AccountID)
+	e.uint(4, r.OpportunityID)
+	e.str(5, r.Owner)
+	e.int(6, r.ARRMinor)
+	e.str(7, r.Currency)
+	e.date(8, r.Start)
+	e.date(9, r.Due)
+	e.int(10, int64(r.TermMonths))
+	e.time(11, r.DecidedAt)
+	e.str(12, r.Reason)
+	e.time(13, r.CreatedAt)
+	return e.b, e.err
+}
+
+func decodeRenewal(b []byte, r *touchbase.Renewal) error {
+	d := newDec(b)
+	for d.next() {
+		switch d.num {
+		case 1:
+			r.Status = intern(d.bytes(), renewalStatuses)
+		case 2:
+			r.ID = d.uint()
+		case 3:
+			r.AccountID = d.uint()
+		case 4:
+			r.OpportunityID = d.uint()
+		case 5:
+			r.Owner = d.str()
+		case 6:
+			r.ARRMinor = d.int()
+		case 7:
+			r.Currency = intern(d.bytes(), currencies)
+		case 8:
+			r.Start = d.date()
+		case 9:
+			r.Due = d.date()
+		case 10:
+			r.TermMonths = int(d.int())
+		case 11:
+			r.DecidedAt = d.time()
+		case 12:
+			r.Reason = d.str()
+		case 13:
+			r.CreatedAt = d.time()
+		default:
+			d.skip()
+		}
+	}
+	return d.err
+}
+
+// renewalPending reports whether an encoded renewal is pending, reading only
+// its status.
+func renewalPending(v []byte) bool {
+	return touchbase.RenewalStatus(peekStr(v, 1)) == touchbase.RenewalPending
 }
 
 func encodeContact(c *touchbase.Contact) ([]byte, error) {
@@ -802,6 +880,7 @@ func encodeTeam(t *touchbase.Team) ([]byte, error) {
 	e.strs(5, t.Managers)
 	e.str(6, t.TimeZone)
 	e.time(7, t.CreatedAt)
+	e.str(8, t.DigestSchedule)
 	return e.b, e.err
 }
 
@@ -823,6 +902,8 @@ func decodeTeam(b []byte, t *touchbase.Team) error {
 			t.TimeZone = d.str()
 		case 7:
 			t.CreatedAt = d.time()
+		case 8:
+			t.DigestSchedule = d.str()
 		default:
 			d.skip()
 		}
@@ -884,6 +965,8 @@ var (
 	leadStatuses = []touchbase.LeadStatus{touchbase.LeadNew, touchbase.LeadWorking, touchbase.LeadQualified,
 		touchbase.LeadConverted, touchbase.LeadNurture, touchbase.LeadDisqualified}
 	opportunityStatuses = []touchbase.OpportunityStatus{touchbase.OpportunityOpen, touchbase.OpportunityWon, touchbase.OpportunityLost}
+	opportunityKinds    = []touchbase.OpportunityKind{touchbase.KindUpsell, touchbase.KindCrossSell}
+	renewalStatuses     = []touchbase.RenewalStatus{touchbase.RenewalPending, touchbase.RenewalRenewed, touchbase.RenewalChurned}
 	stageChangeKinds    = []touchbase.StageChangeKind{touchbase.StageCreated, touchbase.StageAdvance, touchbase.StageBack,
 		touchbase.StageWon, touchbase.StageLost, touchbase.StageSentBack}
 	currencies = []string{"JPY", "USD", "EUR"}

@@ -139,6 +139,14 @@ func TestCodec_EveryField(t *testing.T) {
 			}
 			return hs[0], want, nil
 		}},
+		{"renewal", func(tx touchbase.Tx) (any, any, error) {
+			want := filled[touchbase.Renewal]()
+			if err := tx.CreateRenewal(want); err != nil {
+				return nil, nil, err
+			}
+			got, err := tx.Renewal(want.ID)
+			return got, want, err
+		}},
 		{"message", func(tx touchbase.Tx) (any, any, error) {
 			// The store reads back only pending messages, so SentAt and
 			// Failed are checked through the codec itself first.
@@ -256,3 +264,8 @@ func FuzzDecodeTeam(f *testing.F) { fuzzCodec(f, store.EncodeTeam, store.DecodeT
 
 // Ensure decoding a corrupt or foreign message value fails cleanly.
 func FuzzDecodeMessage(f *testing.F) { fuzzCodec(f, store.EncodeMessage, store.DecodeMessage) }
+
+// Ensure decoding a corrupt or foreign renewal value fails cleanly. Its
+// seeds in testdata add a pending and a churned renewal as the store writes
+// them, one cut short and one with a field from a newer version.
+func FuzzDecodeRenewal(f *testing.F) { fuzzCodec(f, store.EncodeRenewal, store.DecodeRenewal) }

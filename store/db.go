@@ -5,8 +5,8 @@
 // one transaction through View or Update, so it is applied whole or not at
 // all. Records live in one bucket per kind, keyed by an 8-byte big-endian ID;
 // the secondary indexes (owner, follow-up date, email, names, activity time,
-// claim time, outbox due time) are buckets of their own, written in the same
-// transaction as the record.
+// claim time, outbox due time, renewal due date) are buckets of their own,
+// written in the same transaction as the record.
 package store
 
 import (
@@ -69,6 +69,12 @@ var (
 	outboxBucket     = []byte("outbox")      // id → Message
 	outboxKeysBucket = []byte("outbox_keys") // Message.Key → id
 	outboxDueBucket  = []byte("outbox_due")  // time key of NextAttempt, id; messages not sent and not failed only
+
+	// Schema version 3.
+	renewalsBucket       = []byte("renewals")        // id → Renewal
+	renewalAccountBucket = []byte("renewal_account") // account id, renewal id
+	renewalOwnerBucket   = []byte("renewal_owner")   // owner 0x00 id
+	renewalDueBucket     = []byte("renewal_due")     // "2006-01-02" id, pending renewals only
 )
 
 // allBuckets is every bucket of the current schema; Open creates the missing
@@ -85,6 +91,7 @@ var allBuckets = [][]byte{
 	namesBucket,
 	claimsBucket, claimsByTimeBucket,
 	outboxBucket, outboxKeysBucket, outboxDueBucket,
+	renewalsBucket, renewalAccountBucket, renewalOwnerBucket, renewalDueBucket,
 }
 
 // Keys of the meta bucket.
@@ -95,7 +102,7 @@ var (
 
 // migrations[i] moves a file from schema version i to i+1, inside the
 // transaction that opens it: a failed migration leaves the file as it was.
-// Add version 2 by appending; never edit a released step.
+// Add a version by appending; never edit a released step.
 var migrations = []func(*bbolt.Tx) error{
 	// 0 → 1: the first schema. The buckets are created by Open.
 	func(*bbolt.Tx) error { return nil },
@@ -108,6 +115,19 @@ var migrations = []func(*bbolt.Tx) error{
 			}
 		}
 		return btx.Bucket(metaBucket).Put(outboxDepthKey, u64(0))
+	},
+	// 2 → 3: renewals. The buckets are new and empty: the won opportunities
+	// of an older file get no renewals made up for them, since their terms
+	// were never recorded. The fields new in version 3 (Lead.QualifiedAt,
+	// Account.CustomerSince and the rest) need no step: older records
+	// simply lack them and decode as zero.
+	func(btx *bbolt.Tx) error {
+		for _, name := range [][]byte{renewalsBucket, renewalAccountBucket, renewalOwnerBucket, renewalDueBucket} {
+			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
 	},
 }
 

@@ -195,8 +195,8 @@ func TestDB_Open_NewerSchema(t *testing.T) {
 }
 
 // Ensure a file of schema version 1 is upgraded when opened: it gets the
-// claim and outbox buckets and the current version, keeps its records, and
-// claims and queues messages from then on.
+// claim, outbox and renewal buckets and the current version, keeps its
+// records, and claims and queues messages from then on.
 func TestDB_Open_MigrateV1(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "touchbase.db")
 	db := store.NewDB(path)
@@ -204,7 +204,7 @@ func TestDB_Open_MigrateV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := seed(t, db)
-	if err := store.DowngradeToV1(db); err != nil {
+	if err := store.DowngradeTo(db, 1); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := store.StoredSchemaVersion(db); err != nil {
@@ -225,20 +225,12 @@ func TestDB_Open_MigrateV1(t *testing.T) {
 	db = MustOpenDBAt(t, path)
 	if got, err := store.StoredSchemaVersion(db); err != nil {
 		t.Fatal(err)
-	} else if want := uint64(2); got != want || want != store.SchemaVersion {
+	} else if want := uint64(3); got != want || want != store.SchemaVersion {
 		t.Fatalf("version=%d, want %d (SchemaVersion %d)", got, want, store.SchemaVersion)
 	}
-	got, err := store.BucketNames(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var added []string
-	for _, name := range got {
-		if !slices.Contains(before, name) {
-			added = append(added, name)
-		}
-	}
-	if want := []string{"claims", "claims_by_time", "outbox", "outbox_due", "outbox_keys"}; !slices.Equal(added, want) {
+	want := []string{"claims", "claims_by_time", "outbox", "outbox_due", "outbox_keys",
+		"renewal_account", "renewal_due", "renewal_owner", "renewals"}
+	if added := addedBuckets(t, db, before); !slices.Equal(added, want) {
 		t.Fatalf("buckets added=%v, want %v", added, want)
 	}
 	checkSeeded(t, db, s)
@@ -263,6 +255,98 @@ func TestDB_Open_MigrateV1(t *testing.T) {
 			return err
 		} else if n != 1 {
 			t.Errorf("depth=%d, want 1", n)
+		}
+		return nil
+	})
+}
+
+// addedBuckets returns the names of db's buckets not in before, in order.
+func addedBuckets(tb testing.TB, db *store.DB, before []string) []string {
+	tb.Helper()
+	got, err := store.BucketNames(db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var added []string
+	for _, name := range got {
+		if !slices.Contains(before, name) {
+			added = append(added, name)
+		}
+	}
+	return added
+}
+
+// Ensure a file of schema version 2 is upgraded when opened: it gets the
+// renewal buckets and the current version, keeps its records, claims and
+// queued messages, and stores and finds renewals from then on.
+func TestDB_Open_MigrateV2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "touchbase.db")
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	s := seed(t, db)
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		if _, err := tx.Claim("Ev1", at(3, 9)); err != nil {
+			return err
+		}
+		_, err := tx.Enqueue(&touchbase.Message{Key: "a", CreatedAt: at(3, 9)})
+		return err
+	})
+	if err := store.DowngradeTo(db, 2); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.StoredSchemaVersion(db); err != nil {
+		t.Fatal(err)
+	} else if want := uint64(2); got != want {
+		t.Fatalf("version before=%d, want %d", got, want)
+	}
+	before, err := store.BucketNames(db)
+	if err != nil {
+		t.Fatal(err)
+	} else if slices.Contains(before, "renewals") || !slices.Contains(before, "outbox") {
+		t.Fatalf("buckets before=%v, want an outbox and no renewals", before)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db = MustOpenDBAt(t, path)
+	if got, err := store.StoredSchemaVersion(db); err != nil {
+		t.Fatal(err)
+	} else if want := store.SchemaVersion; got != want {
+		t.Fatalf("version=%d, want %d", got, want)
+	}
+	if added, want := addedBuckets(t, db, before), []string{"renewal_account", "renewal_due", "renewal_owner", "renewals"}; !slices.Equal(added, want) {
+		t.Fatalf("buckets added=%v, want %v", added, want)
+	}
+	checkSeeded(t, db, s)
+
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		if ok, err := tx.Claim("Ev1", at(4, 9)); err != nil {
+			return err
+		} else if ok {
+			t.Error("Claim=true, want false: claimed before the upgrade")
+		}
+		if n, err := tx.OutboxDepth(); err != nil {
+			return err
+		} else if n != 1 {
+			t.Errorf("depth=%d, want 1", n)
+		}
+		if rs, err := tx.Renewals(touchbase.RenewalFilter{}); err != nil {
+			return err
+		} else if len(rs) != 0 {
+			t.Errorf("Renewals=%d, want none", len(rs))
+		}
+		r := &touchbase.Renewal{AccountID: s.account.ID, OpportunityID: s.opp.ID, Owner: "U3", Status: touchbase.RenewalPending,
+			Start: day(31), Due: day(31).AddMonths(12), TermMonths: 12}
+		if err := tx.CreateRenewal(r); err != nil {
+			return err
+		} else if got, want := r.ID, uint64(1); got != want {
+			t.Errorf("ID=%d, want %d", got, want)
+		}
+		if got := renewalIDs(t, tx, touchbase.RenewalFilter{DueBy: r.Due}); !slices.Equal(got, []uint64{1}) {
+			t.Errorf("Renewals(due)=%v, want [1]", got)
 		}
 		return nil
 	})

@@ -1,6 +1,10 @@
 package store
 
-import "go.etcd.io/bbolt"
+import (
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
 
 // SchemaVersion is the schema version this code writes.
 var SchemaVersion = schemaVersion
@@ -35,23 +39,40 @@ var (
 	DecodeTeam        = decodeTeam
 	EncodeMessage     = encodeMessage
 	DecodeMessage     = decodeMessage
+	EncodeRenewal     = encodeRenewal
+	DecodeRenewal     = decodeRenewal
 )
 
-// DowngradeToV1 turns db's file into what schema version 1 wrote, as a file
-// from before version 2 would be: it drops what migration 2 adds and records
-// version 1. The records of version 1 are left as they are.
-func DowngradeToV1(db *DB) error {
+// addedIn lists, for each schema version from 2 on, the buckets and meta
+// keys its migration adds.
+var addedIn = map[uint64]struct{ buckets, metaKeys [][]byte }{
+	2: {[][]byte{claimsBucket, claimsByTimeBucket, outboxBucket, outboxKeysBucket, outboxDueBucket}, [][]byte{outboxDepthKey}},
+	3: {[][]byte{renewalsBucket, renewalAccountBucket, renewalOwnerBucket, renewalDueBucket}, nil},
+}
+
+// DowngradeTo turns db's file into what schema version v wrote, as a file
+// from before version v+1 would be: it drops what the later migrations add
+// and records version v. The records of version v are left as they are.
+func DowngradeTo(db *DB, v uint64) error {
 	return db.db.Update(func(btx *bbolt.Tx) error {
-		for _, name := range [][]byte{claimsBucket, claimsByTimeBucket, outboxBucket, outboxKeysBucket, outboxDueBucket} {
-			if err := btx.DeleteBucket(name); err != nil {
-				return err
+		meta := btx.Bucket(metaBucket)
+		for w := v + 1; w <= schemaVersion; w++ {
+			added, ok := addedIn[w]
+			if !ok {
+				return fmt.Errorf("downgrade: say what version %d adds", w)
+			}
+			for _, name := range added.buckets {
+				if err := btx.DeleteBucket(name); err != nil {
+					return fmt.Errorf("downgrade: bucket %s: %w", name, err)
+				}
+			}
+			for _, k := range added.metaKeys {
+				if err := meta.Delete(k); err != nil {
+					return err
+				}
 			}
 		}
-		meta := btx.Bucket(metaBucket)
-		if err := meta.Delete(outboxDepthKey); err != nil {
-			return err
-		}
-		return meta.Put(versionKey, u64(1))
+		return meta.Put(versionKey, u64(v))
 	})
 }
 

@@ -185,3 +185,40 @@ func TestTx_Opportunity_AccountName(t *testing.T) {
 		return nil
 	})
 }
+
+// Ensure renaming an account moves its name entries and its deals', keeps a
+// deal named like the old account findable by its own name, and that a
+// missing account is ENOTFOUND.
+func TestTx_UpdateAccount_Rename(t *testing.T) {
+	db := MustOpenDB(t)
+	a := &touchbase.Account{Name: "Globex"}
+	o := &touchbase.Opportunity{Name: "Globex", Status: touchbase.OpportunityOpen}
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		if err := tx.CreateAccount(a); err != nil {
+			return err
+		}
+		o.AccountID = a.ID
+		if err := tx.CreateOpportunity(o); err != nil {
+			return err
+		}
+		a.Name, a.SuccessOwner = "Initech", "kim"
+		return tx.UpdateAccount(a)
+	})
+	MustView(t, db, func(tx touchbase.Tx) error {
+		if got, want := search(t, tx, "globex", 10), []touchbase.Ref{{Kind: touchbase.RefOpportunity, ID: o.ID, Exact: true}}; !slices.Equal(got, want) {
+			t.Fatalf("Search(globex)=%v, want %v (the deal's own name)", got, want)
+		}
+		want := []touchbase.Ref{{Kind: touchbase.RefAccount, ID: a.ID, Exact: true}, {Kind: touchbase.RefOpportunity, ID: o.ID, Exact: true}}
+		if got := search(t, tx, "initech", 10); !slices.Equal(got, want) {
+			t.Fatalf("Search(initech)=%v, want %v", got, want)
+		}
+		got, err := tx.Account(a.ID)
+		if err != nil || got.SuccessOwner != "kim" {
+			t.Fatalf("Account=%+v, %v, want SuccessOwner kim", got, err)
+		}
+		if err := tx.UpdateAccount(&touchbase.Account{ID: 99, Name: "X"}); touchbase.ErrorCode(err) != touchbase.ENOTFOUND {
+			t.Fatalf("UpdateAccount(missing)=%v, want ENOTFOUND", err)
+		}
+		return nil
+	})
+}

@@ -185,6 +185,11 @@ func TestTx_CreateWithID(t *testing.T) {
 			err := tx.CreateHandoff(r)
 			return r.ID, err
 		}},
+		{"renewal", func(tx touchbase.Tx, id uint64) (uint64, error) {
+			r := &touchbase.Renewal{ID: id, AccountID: 1, Status: touchbase.RenewalPending, Due: day(int(id % 28))}
+			err := tx.CreateRenewal(r)
+			return r.ID, err
+		}},
 	}
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
