@@ -1,0 +1,140 @@
+// Package scheduler runs touchbase's scheduled jobs with robfig/cron: each
+// rep's morning reminder, stalled-deal flags, nurture recycling, renewal
+// reminders and each team's weekly digest.
+//
+// Every job is idempotent and keyed: a message goes into the outbox under a
+// key (job, recipient, day) in the same transaction that decides to send it,
+// and a key already in the outbox is never enqueued again. So the jobs run
+// often (every few minutes) and each run does only what is due and not yet
+// done: a restart, two runs at once or a crash after sending never sends
+// twice, and downtime over 09:00 is caught up when the process returns.
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/handlers"
+)
+
+// Scheduler runs the jobs on a cron.
+type Scheduler struct {
+	DB     handlers.DB
+	Config *touchbase.Config
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Wake is called after a run enqueued messages, so they go out at once.
+	Wake func()
+	// Every is the cron spec of the job pass; each pass runs every job.
+	Every string
+
+	cron *cron.Cron
+}
+
+// Job names, as `touchbase jobs run` takes them.
+const (
+	JobReminders = "reminders"
+	JobStalled   = "stalled"
+	JobNurture   = "nurture"
+	JobRenewals  = "renewals"
+	JobDigest    = "digest"
+)
+
+// Jobs lists the jobs in the order a pass runs them: nurture first, so a
+// recycled lead is in that morning's reminder.
+var Jobs = []string{JobNurture, JobReminders, JobStalled, JobRenewals, JobDigest}
+
+// New returns a Scheduler on db.
+func New(db handlers.DB, cfg *touchbase.Config) *Scheduler {
+	return &Scheduler{
+		DB: db, Config: cfg, Now: time.Now,
+		Logger: slog.New(slog.DiscardHandler),
+		Wake:   func() {},
+		Every:  "*/5 * * * *",
+	}
+}
+
+// Start starts the cron; Stop stops it.
+func (s *Scheduler) Start(ctx context.Context) error {
+	l := cronLogger{s.Logger}
+	s.cron = cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)))
+	if _, err := s.cron.AddFunc(s.Every, func() { s.Pass(ctx) }); err != nil {
+		return fmt.Errorf("scheduler: every %q: %w", s.Every, err)
+	}
+	s.cron.Start()
+	// A pass at start catches up what came due while the process was down.
+	go s.Pass(ctx)
+	return nil
+}
+
+// Stop stops the cron and waits (at most until ctx is done) for a running
+// pass to finish.
+func (s *Scheduler) Stop(ctx context.Context) {
+	if s.cron == nil {
+		return
+	}
+	select {
+	case <-s.cron.Stop().Done():
+	case <-ctx.Done():
+	}
+}
+
+// Pass runs every job once at the current time.
+func (s *Scheduler) Pass(ctx context.Context) {
+	now := s.Now()
+	for _, job := range Jobs {
+		if ctx.Err() != nil {
+			return
+		}
+		if _, err := s.Run(ctx, job, now); err != nil {
+			s.Logger.Error("job failed", slog.String("job", job), slog.Any("error", err))
+		}
+	}
+}
+
+// Run runs one job as of now and returns how many messages it enqueued.
+func (s *Scheduler) Run(ctx context.Context, job string, now time.Time) (int, error) {
+	start := time.Now()
+	var n int
+	var err error
+	switch job {
+	case JobReminders:
+		n, err = s.reminders(ctx, now)
+	case JobStalled:
+		n, err = s.stalled(ctx, now)
+	case JobNurture:
+		n, err = s.nurture(ctx, now)
+	case JobRenewals:
+		n, err = s.renewals(ctx, now)
+	case JobDigest:
+		n, err = s.digests(ctx, now)
+	default:
+		return 0, touchbase.Errorf(touchbase.EINVALID, "there is no job %q: the jobs are reminders, stalled, nurture, renewals and digest", job)
+	}
+	s.Logger.Info("job ran", slog.String("job", job), slog.Int("enqueued", n), slog.Duration("took", time.Since(start)), slog.Any("error", err))
+	if n > 0 {
+		s.Wake()
+	}
+	return n, err
+}
+
+// enqueue adds a message unless its key is in the outbox already.
+func enqueue(tx touchbase.Tx, key, to string, r *handlers.Reply, now time.Time) (bool, error) {
+	body, err := handlers.EncodeReply(r)
+	if err != nil {
+		return false, err
+	}
+	return tx.Enqueue(&touchbase.Message{Key: key, To: to, Body: body, CreatedAt: now.UTC(), NextAttempt: now.UTC()})
+}
+
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, slog.Any("error", err))...)
+}

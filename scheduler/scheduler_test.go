@@ -1,0 +1,322 @@
+package scheduler_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/handlers"
+	"github.com/touchbase/touchbase/scheduler"
+	"github.com/touchbase/touchbase/store"
+)
+
+// MustOpenDB opens a real bbolt file in a temporary directory.
+func MustOpenDB(tb testing.TB) *store.DB {
+	tb.Helper()
+	db := store.NewDB(tb.TempDir() + "/touchbase.db")
+	if err := db.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Check(context.Background()); err != nil {
+			tb.Errorf("Check: %v", err)
+		}
+		db.Close()
+	})
+	return db
+}
+
+type fixture struct {
+	t   *testing.T
+	db  *store.DB
+	h   *handlers.Handler
+	s   *scheduler.Scheduler
+	now time.Time
+}
+
+func newFixture(t *testing.T, now time.Time) *fixture {
+	f := &fixture{t: t, db: MustOpenDB(t), now: now}
+	cfg := touchbase.DefaultConfig()
+	f.h = handlers.NewHandler(f.db, cfg)
+	f.h.Now = func() time.Time { return f.now }
+	f.s = scheduler.New(f.db, cfg)
+	f.s.Now = func() time.Time { return f.now }
+	return f
+}
+
+var (
+	tokyo   = mustZone("Asia/Tokyo")
+	newYork = mustZone("America/New_York")
+)
+
+func mustZone(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// as runs a command as a rep in a zone.
+func (f *fixture) as(rep, zone, line string) *handlers.Reply {
+	f.t.Helper()
+	r, err := f.h.Handle(context.Background(), handlers.User{ID: rep, Name: rep, TimeZone: zone}, line)
+	if err != nil {
+		f.t.Fatalf("%s: %q: %v", rep, line, err)
+	}
+	return r
+}
+
+// run runs a job at t and returns what it enqueued.
+func (f *fixture) run(job string, t time.Time) int {
+	f.t.Helper()
+	n, err := f.s.Run(context.Background(), job, t)
+	if err != nil {
+		f.t.Fatalf("Run(%s, %v): %v", job, t, err)
+	}
+	return n
+}
+
+// outbox returns the messages waiting, keyed.
+func (f *fixture) outbox() map[string]*handlers.Reply {
+	f.t.Helper()
+	out := map[string]*handlers.Reply{}
+	err := f.db.View(context.Background(), func(tx touchbase.Tx) error {
+		ms, err := tx.DueMessages(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 0)
+		for _, m := range ms {
+			r, err := handlers.DecodeReply(m.Body)
+			if err != nil {
+				return err
+			}
+			out[m.Key+" → "+m.To] = r
+		}
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+func keys(m map[string]*handlers.Reply) string {
+	var ks []string
+	for k := range m {
+		if !strings.HasPrefix(k, "notice/") {
+			ks = append(ks, k)
+		}
+	}
+	for i := range ks {
+		for j := i + 1; j < len(ks); j++ {
+			if ks[j] < ks[i] {
+				ks[i], ks[j] = ks[j], ks[i]
+			}
+		}
+	}
+	return strings.Join(ks, "; ")
+}
+
+// Ensure each rep gets their reminder at 09:00 in their own zone, on their
+// own business days: a rep in Tokyo and one in New York, on the Japanese
+// holiday of 2026-11-23, a weekend, and the New York DST change.
+func TestReminders_ZonesHolidaysDST(t *testing.T) {
+	// Friday 2026-11-20, set up in the morning.
+	f := newFixture(t, time.Date(2026, 11, 20, 8, 0, 0, 0, tokyo))
+	f.as("taro", "Asia/Tokyo", `/lead "Ken" company:Gamma`)
+	f.now = time.Date(2026, 11, 20, 8, 0, 0, 0, newYork)
+	f.as("amy", "America/New_York", `/lead "Bob" company:Initech`)
+
+	for _, tt := range []struct {
+		at   time.Time
+		want string
+	}{
+		// Friday 08:59 in Tokyo: not yet. 09:00: Taro's reminder.
+		{time.Date(2026, 11, 20, 8, 59, 0, 0, tokyo), ""},
+		{time.Date(2026, 11, 20, 9, 0, 0, 0, tokyo), "reminders/taro/2026-11-20 → taro"},
+		// Friday 09:00 in New York: Amy's; Taro's is not sent again.
+		{time.Date(2026, 11, 20, 9, 0, 0, 0, newYork), "reminders/amy/2026-11-20 → amy; reminders/taro/2026-11-20 → taro"},
+		// Saturday and Sunday: nothing.
+		{time.Date(2026, 11, 21, 10, 0, 0, 0, tokyo), ""},
+		{time.Date(2026, 11, 22, 10, 0, 0, 0, newYork), ""},
+		// Monday 2026-11-23 is 勤労感謝の日 in Japan: Amy gets hers, Taro none.
+		{time.Date(2026, 11, 23, 10, 0, 0, 0, tokyo), ""},
+		{time.Date(2026, 11, 23, 9, 30, 0, 0, newYork), "reminders/amy/2026-11-23 → amy"},
+	} {
+		before := f.outbox()
+		f.run(scheduler.JobReminders, tt.at)
+		after := f.outbox()
+		for k := range before {
+			delete(after, k)
+		}
+		if got := keys(after); got != tt.want && !(tt.want != "" && keys(f.outbox()) == tt.want) {
+			t.Fatalf("at %v: new messages %q, want %q", tt.at, got, tt.want)
+		}
+	}
+
+	// DST: New York moves to EDT on Sunday 2027-03-14; Monday's 09:00 is
+	// 13:00 UTC, not 14:00.
+	f.now = time.Date(2027, 3, 15, 7, 0, 0, 0, newYork)
+	f.run(scheduler.JobReminders, time.Date(2027, 3, 15, 12, 59, 0, 0, time.UTC))
+	if _, ok := f.outbox()["reminders/amy/2027-03-15 → amy"]; ok {
+		t.Fatal("reminder sent at 08:59 EDT")
+	}
+	f.run(scheduler.JobReminders, time.Date(2027, 3, 15, 13, 0, 0, 0, time.UTC))
+	if _, ok := f.outbox()["reminders/amy/2027-03-15 → amy"]; !ok {
+		t.Fatal("no reminder at 09:00 EDT")
+	}
+}
+
+// Ensure the reminder lists what is due, overdue first, and leaves out what
+// was snoozed or logged; nothing due sends nothing.
+func TestReminders_Content(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 16, 10, 0, 0, 0, tokyo)) // Monday
+	f.as("taro", "Asia/Tokyo", `/lead "Ken" company:Gamma`)
+	f.as("taro", "Asia/Tokyo", `/lead "Jun" company:Delta`)
+	f.as("taro", "Asia/Tokyo", `/lead "Aya" company:Epsilon`)
+	f.now = time.Date(2026, 11, 18, 8, 0, 0, 0, tokyo) // Wednesday
+	f.as("taro", "Asia/Tokyo", `/tb snooze Delta +3d`)
+	f.as("taro", "Asia/Tokyo", `/log call Epsilon "left a voicemail"`)
+	f.run(scheduler.JobReminders, time.Date(2026, 11, 18, 9, 0, 0, 0, tokyo))
+	r := f.outbox()["reminders/taro/2026-11-18 → taro"]
+	if r == nil {
+		t.Fatalf("no reminder: %v", keys(f.outbox()))
+	}
+	if len(r.Items) != 1 || !strings.Contains(r.Items[0].Text, "Ken (Gamma)") || !strings.Contains(r.Items[0].Text, "2 days overdue") {
+		t.Fatalf("items=%+v, want only Gamma, 2 days overdue", r.Items)
+	}
+	if r.Items[0].Actions[0].Command != "log call lead#1" {
+		t.Fatalf("actions=%+v, want Log call first", r.Items[0].Actions)
+	}
+	// Nothing due on Thursday for a rep who logged everything: no message.
+	f.now = time.Date(2026, 11, 19, 8, 0, 0, 0, tokyo)
+	f.as("taro", "Asia/Tokyo", `/log call Gamma hello`)
+	if n := f.run(scheduler.JobReminders, time.Date(2026, 11, 19, 9, 0, 0, 0, tokyo)); n != 0 {
+		t.Fatalf("enqueued %d with nothing due", n)
+	}
+}
+
+// Ensure a record whose five touches are done offers keep going, nurture
+// or disqualify; and a nurture lead comes back on its recycle date.
+func TestReminders_CadenceEndAndNurture(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 9, 10, 0, 0, 0, tokyo))
+	f.as("taro", "Asia/Tokyo", `/lead "Ken" company:Gamma`)
+	f.as("taro", "Asia/Tokyo", `/lead "Jun" company:Delta`)
+	for range 5 {
+		f.as("taro", "Asia/Tokyo", `/log call Gamma no answer next:today`)
+	}
+	f.as("taro", "Asia/Tokyo", `/tb nurture Delta until:2026-11-11`)
+	f.run(scheduler.JobNurture, time.Date(2026, 11, 10, 9, 0, 0, 0, tokyo))
+	f.run(scheduler.JobReminders, time.Date(2026, 11, 10, 9, 0, 0, 0, tokyo))
+	r := f.outbox()["reminders/taro/2026-11-10 → taro"]
+	if r == nil || len(r.Items) != 1 {
+		t.Fatalf("reminder=%+v, want Gamma only (Delta rests until the 11th)", r)
+	}
+	if !strings.Contains(r.Items[0].Text, "cadence of 5 is done") {
+		t.Fatalf("item=%q, want the cadence-end question", r.Items[0].Text)
+	}
+	var labels []string
+	for _, a := range r.Items[0].Actions {
+		labels = append(labels, a.Label)
+	}
+	if got := strings.Join(labels, ", "); got != "Keep going: log call, Move to nurture, Disqualify" {
+		t.Fatalf("actions=%s", got)
+	}
+	f.run(scheduler.JobNurture, time.Date(2026, 11, 11, 9, 0, 0, 0, tokyo))
+	f.run(scheduler.JobReminders, time.Date(2026, 11, 11, 9, 0, 0, 0, tokyo))
+	r = f.outbox()["reminders/taro/2026-11-11 → taro"]
+	if r == nil || !strings.Contains(r.Items[len(r.Items)-1].Text+r.Items[0].Text, "Jun (Delta)") {
+		t.Fatalf("reminder=%+v, want Delta back from nurture", r)
+	}
+}
+
+// Ensure a stalled deal is flagged to its owner once per stage entry.
+func TestStalled(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 2, 10, 0, 0, 0, tokyo))
+	f.as("ae", "Asia/Tokyo", `/deal Acme "ERP rollout" amount:¥5m`)
+	if n := f.run(scheduler.JobStalled, time.Date(2026, 11, 9, 9, 0, 0, 0, tokyo)); n != 0 {
+		t.Fatalf("flagged after 7 days: %d", n) // Discovery's average is 7 days: not over it yet
+	}
+	for range 2 {
+		f.run(scheduler.JobStalled, time.Date(2026, 11, 10, 10, 0, 0, 0, tokyo))
+	}
+	var got []string
+	for k, r := range f.outbox() {
+		if strings.HasPrefix(k, "stalled/") {
+			got = append(got, k+": "+r.Title)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "→ ae") || !strings.Contains(got[0], "in Discovery for 8 days (the average is 7)") {
+		t.Fatalf("stalled notices=%q, want one to ae", got)
+	}
+}
+
+// Ensure renewal reminders at 90, 60 and 30 days, and after downtime only
+// the nearest one that has come.
+func TestRenewals(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 1, 5, 10, 0, 0, 0, tokyo))
+	f.as("ae", "Asia/Tokyo", `/deal Acme "ERP rollout" amount:¥5m`)
+	f.as("ae", "Asia/Tokyo", `/qualify Acme a:yes b:yes`)
+	f.as("ae", "Asia/Tokyo", `/stage Acme won term:12m`) // renewal due 2027-01-05
+	f.as("ae", "Asia/Tokyo", `/deal Beta "Support" amount:¥1m`)
+	f.as("ae", "Asia/Tokyo", `/qualify Beta a:yes b:yes`)
+	f.as("ae", "Asia/Tokyo", `/stage Beta won term:11m`) // due 2026-12-05
+	for _, tt := range []struct {
+		at   time.Time
+		want []string
+	}{
+		{time.Date(2026, 9, 4, 9, 0, 0, 0, tokyo), nil},                                        // Acme: 123 days, Beta: 92
+		{time.Date(2026, 9, 7, 9, 0, 0, 0, tokyo), []string{"renewal/2/90"}},                   // Beta: 89 days left
+		{time.Date(2026, 11, 25, 9, 0, 0, 0, tokyo), []string{"renewal/1/60", "renewal/2/30"}}, // after downtime: Acme 41 → 60 (not 90); Beta 10 → 30
+	} {
+		f.run(scheduler.JobRenewals, tt.at)
+		for _, w := range tt.want {
+			if _, ok := f.outbox()[w+" → ae"]; !ok {
+				t.Fatalf("at %v: no %s in %s", tt.at, w, keys(f.outbox()))
+			}
+		}
+	}
+	if _, ok := f.outbox()["renewal/1/90 → ae"]; ok {
+		t.Fatal("a missed 90-day notice was sent after the 60-day one came")
+	}
+}
+
+// Ensure a restart between recording a run and sending, and two runs at
+// once, enqueue each reminder once; downtime over 09:00 is caught up the same
+// day, and quiet hours hold it back.
+func TestReminders_ExactlyOnce(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 8, 0, 0, 0, tokyo))
+	f.as("taro", "Asia/Tokyo", `/lead "Ken" company:Gamma`)
+	// Down over 09:00; back at 21:00 (quiet hours): nothing yet.
+	if n := f.run(scheduler.JobReminders, time.Date(2026, 11, 20, 21, 0, 0, 0, tokyo)); n != 0 {
+		t.Fatalf("sent %d in quiet hours", n)
+	}
+	// Back at 11:30 the same day: caught up.
+	at := time.Date(2026, 11, 20, 11, 30, 0, 0, tokyo)
+	var wg sync.WaitGroup
+	total := make(chan int, 4)
+	for range 4 {
+		wg.Go(func() {
+			n, err := f.s.Run(context.Background(), scheduler.JobReminders, at)
+			if err != nil {
+				t.Error(err)
+			}
+			total <- n
+		})
+	}
+	wg.Wait()
+	close(total)
+	sum := 0
+	for n := range total {
+		sum += n
+	}
+	if sum != 1 {
+		t.Fatalf("four concurrent runs enqueued %d, want 1", sum)
+	}
+	// A restarted scheduler on the same store does not enqueue it again.
+	again := scheduler.New(f.db, f.h.Config)
+	if n, err := again.Run(context.Background(), scheduler.JobReminders, at.Add(time.Hour)); err != nil || n != 0 {
+		t.Fatalf("after restart: enqueued %d, %v, want 0", n, err)
+	}
+}
