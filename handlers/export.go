@@ -29,6 +29,7 @@ type Export struct {
 	Opportunities []*ExportOpportunity  `json:"opportunities"`
 	Activities    []*touchbase.Activity `json:"activities"`
 	Handoffs      []*touchbase.Handoff  `json:"handoffs"`
+	Renewals      []*touchbase.Renewal  `json:"renewals"`
 }
 
 // ExportBANT is BANT as four answers ("yes", "no", "unknown"), with the notes
@@ -122,7 +123,10 @@ func ExportData(ctx context.Context, db DB, cfg *touchbase.Config, now time.Time
 		}); err != nil {
 			return err
 		}
-		x.Handoffs, err = tx.Handoffs()
+		if x.Handoffs, err = tx.Handoffs(); err != nil {
+			return err
+		}
+		x.Renewals, err = tx.Renewals(touchbase.RenewalFilter{})
 		return err
 	})
 	if err != nil {
@@ -168,6 +172,9 @@ func (x *Export) fillEmpty() {
 	}
 	if x.Handoffs == nil {
 		x.Handoffs = []*touchbase.Handoff{}
+	}
+	if x.Renewals == nil {
+		x.Renewals = []*touchbase.Renewal{}
 	}
 }
 
@@ -247,6 +254,11 @@ func ImportData(ctx context.Context, db DB, x *Export) error {
 		}
 		for _, h := range x.Handoffs {
 			if err := tx.CreateHandoff(h); err != nil {
+				return err
+			}
+		}
+		for _, r := range x.Renewals {
+			if err := tx.CreateRenewal(r); err != nil {
 				return err
 			}
 		}
