@@ -118,6 +118,7 @@ const usage = `touchbase — a chat assistant for B2B sales teams.
 
 Usage:
   touchbase serve   [--db FILE]
+  touchbase jobs run <reminders|stalled|nurture|renewals|digest> [--db FILE] [--now RFC3339]
   touchbase console [--db FILE] [--user ID] [--name NAME] [--tz ZONE] [--now RFC3339]
   touchbase export  [--db FILE] [--format json|csv] [--out DIR]
   touchbase import  [--db FILE] FILE
@@ -141,6 +142,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "serve":
 		return m.runServe(ctx, args[1:])
+	case "jobs":
+		return m.runJobs(ctx, args[1:])
 	case "console":
 		return m.runConsole(ctx, args[1:])
 	case "export":

@@ -225,3 +225,26 @@ func TestMain_BadArgs(t *testing.T) {
 		}
 	}
 }
+
+// Ensure `touchbase jobs run` runs one job once as of --now, shows what it
+// enqueued without Slack, and enqueues nothing twice.
+func TestJobsRun(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "touchbase.db")
+	run(t, "/lead \"Ken Ito\" company:Gamma\n", "console", "--db", db, "--user", "taro", "--tz", "Asia/Tokyo", "--now", "2026-11-20T08:00:00+09:00")
+	out := run(t, "", "jobs", "run", "reminders", "--db", db, "--now", "2026-11-24T09:05:00+09:00")
+	for _, want := range []string{"reminders: 1 message(s) enqueued", "to taro (reminders/taro/2026-11-24)", "Ken Ito (Gamma)", "4 days overdue"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if out := run(t, "", "jobs", "run", "reminders", "--db", db, "--now", "2026-11-24T10:00:00+09:00"); !strings.Contains(out, "reminders: 0 message(s)") {
+		t.Errorf("second run: %s", out)
+	}
+	var errOut bytes.Buffer
+	m := NewMain()
+	m.Stdout, m.Stderr, m.Getenv = &errOut, &errOut, func(string) string { return "" }
+	if err := m.Run(context.Background(), []string{"jobs", "run", "frobnicate", "--db", db}); err == nil || !strings.Contains(errorText(err), "there is no job") {
+		t.Fatalf("unknown job: %v", err)
+	}
+	m.Close()
+}

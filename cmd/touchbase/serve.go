@@ -17,6 +17,7 @@ import (
 
 	"github.com/touchbase/touchbase/bot/slack"
 	"github.com/touchbase/touchbase/handlers"
+	"github.com/touchbase/touchbase/scheduler"
 )
 
 // slackSettings are the environment of `touchbase serve`.
@@ -105,6 +106,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = sender.Run(ctx) })
+	sched := scheduler.New(db, cfg)
+	sched.Logger, sched.Now, sched.Wake = m.Logger, m.now, sender.Wake
+	if err := sched.Start(ctx); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
@@ -138,6 +144,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer stop()
 	_ = srv.Shutdown(shutdownCtx)
+	sched.Stop(shutdownCtx)
 	cancel()
 	bot.Wait()
 	wg.Wait()

@@ -28,8 +28,12 @@ type served struct {
 	addr   string
 	db     string
 	stop   func() error
+	clock  func() time.Time
 	stdout bytes.Buffer
 }
+
+// evening is Tuesday 2026-11-24 22:00 in Tokyo.
+var evening = time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC)
 
 // serve runs `touchbase serve` with env on 127.0.0.1:0 and a fresh database.
 func serve(t *testing.T, env map[string]string) *served {
@@ -45,6 +49,12 @@ func serve(t *testing.T, env map[string]string) *served {
 	m := NewMain()
 	m.Stdin, m.Stdout, m.Stderr = strings.NewReader(""), &s.stdout, &s.stdout
 	m.Logger = slog.New(slog.NewTextHandler(&s.stdout, nil))
+	// The program's clock runs from a fixed evening in Tokyo (quiet hours,
+	// so the scheduler sends nothing of its own), and requests are signed
+	// on that clock.
+	start := time.Now()
+	s.clock = func() time.Time { return evening.Add(time.Since(start)) }
+	m.Now = s.clock
 	m.Getenv = func(k string) string { return base[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
@@ -116,7 +126,7 @@ func (s *served) slash(user, command, text string) (int, string) {
 		"command": {command}, "text": {text}, "response_url": {s.fake.NewResponseURL()},
 		"trigger_id": {"398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"},
 	}
-	code, body := s.post("/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()), time.Now(), nil)
+	code, body := s.post("/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()), s.clock(), nil)
 	return code, string(body)
 }
 
@@ -128,7 +138,7 @@ func (s *served) interact(payload any) (int, []byte) {
 		s.t.Fatal(err)
 	}
 	body := url.Values{"payload": {string(p)}}.Encode()
-	return s.post("/slack/interactions", "application/x-www-form-urlencoded", []byte(body), time.Now(), nil)
+	return s.post("/slack/interactions", "application/x-www-form-urlencoded", []byte(body), s.clock(), nil)
 }
 
 func fixture(t *testing.T, name string) map[string]any {
@@ -168,19 +178,19 @@ func TestServe_HTTP(t *testing.T) {
 
 	// Unsigned, stale and forged requests are refused before anything is read.
 	lead := url.Values{"command": {"/lead"}, "text": {"Mallory company:Evil"}, "user_id": {"U666"}}.Encode()
-	for name, at := range map[string]time.Time{"unsigned": {}, "stale": time.Now().Add(-6 * time.Minute)} {
+	for name, at := range map[string]time.Time{"unsigned": {}, "stale": s.clock().Add(-6 * time.Minute)} {
 		if code, _ := s.post("/slack/commands", "application/x-www-form-urlencoded", []byte(lead), at, nil); code != http.StatusUnauthorized {
 			t.Fatalf("%s request: status %d, want 401", name, code)
 		}
 	}
-	forged := http.Header{"X-Slack-Signature": {"v0=" + strings.Repeat("0", 64)}, "X-Slack-Request-Timestamp": {fmt.Sprint(time.Now().Unix())}}
+	forged := http.Header{"X-Slack-Signature": {"v0=" + strings.Repeat("0", 64)}, "X-Slack-Request-Timestamp": {fmt.Sprint(s.clock().Unix())}}
 	if code, _ := s.post("/slack/events", "application/json", []byte(`{"type":"url_verification","challenge":"x"}`), time.Time{}, forged); code != http.StatusUnauthorized {
 		t.Fatalf("forged request: status %d, want 401", code)
 	}
 
 	// url_verification is answered with the challenge.
 	uv, _ := json.Marshal(fixture(t, "url_verification_request.docs.json"))
-	code, body := s.post("/slack/events", "application/json", uv, time.Now(), nil)
+	code, body := s.post("/slack/events", "application/json", uv, s.clock(), nil)
 	if code != http.StatusOK || !strings.Contains(string(body), fixture(t, "url_verification_request.docs.json")["challenge"].(string)) {
 		t.Fatalf("url_verification: %d %s", code, body)
 	}
@@ -298,7 +308,7 @@ func TestServe_HTTP(t *testing.T) {
 			h.Set("X-Slack-Retry-Num", "1")
 			h.Set("X-Slack-Retry-Reason", "http_timeout")
 		}
-		if code, body := s.post("/slack/events", "application/json", dmBody, time.Now(), h); code != http.StatusOK {
+		if code, body := s.post("/slack/events", "application/json", dmBody, s.clock(), h); code != http.StatusOK {
 			t.Fatalf("message.im: %d %s", code, body)
 		}
 	}
@@ -312,17 +322,17 @@ func TestServe_HTTP(t *testing.T) {
 	home := fixture(t, "app_home_opened_event_callback.composed.json")
 	home["event"].(map[string]any)["user"] = "U1"
 	homeBody, _ := json.Marshal(home)
-	if code, body := s.post("/slack/events", "application/json", homeBody, time.Now(), nil); code != http.StatusOK {
+	if code, body := s.post("/slack/events", "application/json", homeBody, s.clock(), nil); code != http.StatusOK {
 		t.Fatalf("app_home_opened: %d %s", code, body)
 	}
 	pub := s.fake.WaitFor("views.publish", 1, 5*time.Second)
 	wantContains(t, "views.publish", string(pub[0].JSON), `"user_id":"U1"`, `"type":"home"`, "Touches this week")
 
 	// Malformed bodies get a 4xx and change nothing.
-	if code, _ := s.post("/slack/interactions", "application/x-www-form-urlencoded", []byte("payload=%7Bnot+json"), time.Now(), nil); code != http.StatusBadRequest {
+	if code, _ := s.post("/slack/interactions", "application/x-www-form-urlencoded", []byte("payload=%7Bnot+json"), s.clock(), nil); code != http.StatusBadRequest {
 		t.Fatalf("malformed interaction: %d, want 400", code)
 	}
-	if code, _ := s.post("/slack/events", "application/json", []byte(`{"type":`), time.Now(), nil); code != http.StatusBadRequest {
+	if code, _ := s.post("/slack/events", "application/json", []byte(`{"type":`), s.clock(), nil); code != http.StatusBadRequest {
 		t.Fatalf("malformed event: %d, want 400", code)
 	}
 
