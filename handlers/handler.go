@@ -335,7 +335,8 @@ func quoteArg(s string) string {
 		return s
 	}
 	for _, q := range [][2]string{{`"`, `"`}, {"「", "」"}, {"『", "』"}, {"“", "”"}} {
-		if !strings.Contains(s, q[0]) && !strings.Contains(s, q[1]) {
+		// “ also closes at a straight quote (phones mix them).
+		if !strings.Contains(s, q[0]) && !strings.Contains(s, q[1]) && (q[0] != "“" || !strings.Contains(s, `"`)) {
 			return q[0] + s + q[1]
 		}
 	}

@@ -10,8 +10,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -190,7 +192,6 @@ func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *epheme
 		}
 		return nil
 	}
-	u := b.user(ctx, sc.UserID, sc.UserName)
 	var mu sync.Mutex
 	late := false // Slack was answered "working on it": post the result
 	done := make(chan *handlers.Reply, 1)
@@ -200,18 +201,7 @@ func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *epheme
 		// The command outlives the request when it is slow: Slack has been
 		// answered, and the rep gets the result through response_url.
 		ctx := context.WithoutCancel(ctx)
-		r, err := b.Handler.Run(ctx, u, cmd)
-		switch {
-		case err != nil:
-			r = b.errorReply(err)
-		case r.Form != nil && sc.TriggerID != "":
-			if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, r.Form); err != nil {
-				r = b.errorReply(err)
-			} else {
-				r = nil
-			}
-		}
-		b.afterCommand(r)
+		r := b.runCommand(ctx, sc, cmd)
 		mu.Lock()
 		if !late {
 			done <- r
@@ -244,6 +234,34 @@ func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *epheme
 		return nil
 	}
 	return ephemeralOf(r)
+}
+
+// runCommand runs a slash command for slashCommand and returns the answer,
+// nil when it opened a modal instead. Looking the rep up is part of it, so
+// that a slow users.info counts against AckTimeout rather than before it.
+// It runs on a goroutine of its own, where the server's recover does not
+// reach: a panic is answered and logged here as an internal error, instead
+// of ending the process.
+func (b *Bot) runCommand(ctx context.Context, sc slackgo.SlashCommand, cmd *handlers.Command) (r *handlers.Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = b.errorReply(fmt.Errorf("slack: panic running /%s: %v\n%s", cmd.Verb, p, debug.Stack()))
+		}
+	}()
+	u := b.user(ctx, sc.UserID, sc.UserName)
+	r, err := b.Handler.Run(ctx, u, cmd)
+	switch {
+	case err != nil:
+		r = b.errorReply(err)
+	case r.Form != nil && sc.TriggerID != "":
+		if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, r.Form); err != nil {
+			r = b.errorReply(err)
+		} else {
+			r = nil
+		}
+	}
+	b.afterCommand(r)
+	return r
 }
 
 // afterCommand wakes the sender when a command left messages in the outbox.

@@ -36,7 +36,11 @@ func (b *Bot) event(ctx context.Context, ev slackevents.EventsAPIEvent) {
 
 func (b *Bot) directMessage(ctx context.Context, eventID string, m *slackevents.MessageEvent) {
 	u := b.user(ctx, m.User, "")
-	r, err := b.Handler.HandleOnce(ctx, u, unescape(m.Text), "event/"+eventID)
+	key := ""
+	if eventID != "" {
+		key = "event/" + eventID
+	}
+	r, err := b.Handler.HandleOnce(ctx, u, unescape(m.Text), key)
 	switch {
 	case err == handlers.ErrAlreadyApplied:
 		return

@@ -193,22 +193,31 @@ func (b *Bot) viewSubmission(ctx context.Context, cb *slackgo.InteractionCallbac
 	})
 }
 
-// fieldOf finds the input block a refusal is about, by the option it names
-// ("amount …", "close: …", "next: …", "b: …"), so the error shows next to it.
+// fieldOf finds the input block a refusal is about, so the error shows next
+// to it. Refusals name a field the way the handlers and parsers write one:
+// the option and a colon ("amount: …", "next: …", "b: …", the last on the
+// BANT block bant_b), or the field's name before the refused value in quotes
+// (`email "x" is not…`, `date "x" is not…`, the latter on the date picker).
+// A message that merely starts with a word that is also a block id, as a
+// record's name does ("Close Brothers is not qualified"), names no field.
 func fieldOf(v slackgo.View, msg string) string {
 	if v.State == nil {
 		return ""
 	}
-	low := strings.ToLower(msg)
-	for block := range v.State.Values {
-		if strings.HasPrefix(low, strings.ToLower(block)+" ") || strings.HasPrefix(low, strings.ToLower(block)+":") {
+	i := strings.IndexAny(msg, ": ")
+	if i <= 0 || msg[i] == ' ' && !strings.HasPrefix(msg[i:], ` "`) {
+		return ""
+	}
+	key := strings.ToLower(msg[:i])
+	for _, block := range []string{key, "bant_" + key} {
+		if _, ok := v.State.Values[block]; ok {
 			return block
 		}
 	}
-	for _, alias := range [][2]string{{"date", "close"}, {"email", "email"}} {
-		if strings.HasPrefix(low, alias[0]) {
-			if _, ok := v.State.Values[alias[1]]; ok {
-				return alias[1]
+	if key == "date" {
+		for _, block := range []string{"close", "next"} {
+			if _, ok := v.State.Values[block]; ok {
+				return block
 			}
 		}
 	}
