@@ -104,7 +104,11 @@ func (c *call) log() (*Reply, error) {
 		if err != nil {
 			return err
 		}
-		reply.Title = fmt.Sprintf("Logged %s with %s — touch %d of %d. Next follow-up: %s.", kind, label, *touches, cad.Touches, formatDate(next))
+		count := fmt.Sprintf("touch %d of %d", *touches, cad.Touches)
+		if *touches > cad.Touches {
+			count = fmt.Sprintf("touch %d, past the cadence of %d", *touches, cad.Touches)
+		}
+		reply.Title = fmt.Sprintf("Logged %s with %s — %s. Next follow-up: %s.", kind, label, count, formatDate(next))
 		if note != "" {
 			reply.Lines = append([]string{"“" + note + "”"}, reply.Lines...)
 		}
