@@ -3,10 +3,8 @@ package handlers
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/touchbase/touchbase"
 )
@@ -176,7 +174,7 @@ func (c *call) pipeline() (*Reply, error) {
 			}
 			opps = append(opps, mine...)
 		}
-		p := Pipeline(c.cfg(), opps, c.now)
+		p := touchbase.Pipeline(c.cfg(), opps, c.now)
 		reply.Title = fmt.Sprintf("%s: %s open, %s, weighted %s.", title, plural(p.Count, "opportunity"), p.Total.String(), p.Weighted.String())
 		if p.Count == 0 {
 			reply.Title = title + ": no open opportunities."
@@ -191,8 +189,7 @@ func (c *call) pipeline() (*Reply, error) {
 		if len(p.Stalled) > 0 {
 			reply.Lines = append(reply.Lines, fmt.Sprintf("Stalled (longer in stage than its average): %d", len(p.Stalled)))
 			for _, o := range p.Stalled[:min(len(p.Stalled), 10)] {
-				days := int(c.now.Sub(o.StageEnteredAt).Hours() / 24)
-				reply.Lines = append(reply.Lines, fmt.Sprintf("  %s — %d days in %s, owner %s", o.Name, days, c.cfg().StageName(o.Stage), repName(tx, o.Owner)))
+				reply.Lines = append(reply.Lines, fmt.Sprintf("  %s — %d days in %s, owner %s", o.Name, o.Days, c.cfg().StageName(o.Stage), repName(tx, o.Owner)))
 			}
 		}
 		return nil
@@ -201,68 +198,4 @@ func (c *call) pipeline() (*Reply, error) {
 		return nil, err
 	}
 	return reply, nil
-}
-
-// Amounts sums money in several currencies without converting any.
-type Amounts map[string]int64
-
-// Add adds m.
-func (a Amounts) Add(m touchbase.Money) {
-	if m.Currency != "" {
-		a[m.Currency] += m.Minor
-	}
-}
-
-// String formats the sums in currency-code order: "¥5,000,000 + $120,000".
-func (a Amounts) String() string {
-	if len(a) == 0 {
-		return "no amount"
-	}
-	var parts []string
-	for _, cur := range slices.Sorted(maps.Keys(a)) {
-		parts = append(parts, touchbase.FormatMoney(touchbase.Money{Minor: a[cur], Currency: cur}))
-	}
-	return strings.Join(parts, " + ")
-}
-
-// StageTotals are the figures of one stage.
-type StageTotals struct {
-	Count            int
-	Amount, Weighted Amounts
-}
-
-// PipelineTotals are the figures of a set of open opportunities.
-type PipelineTotals struct {
-	Count           int
-	Total, Weighted Amounts
-	Stages          []StageTotals // by stage position - 1
-	Stalled         []*touchbase.Opportunity
-}
-
-// Pipeline sums open opportunities by stage and finds the stalled ones:
-// longer in their stage than its average days.
-func Pipeline(cfg *touchbase.Config, opps []*touchbase.Opportunity, now time.Time) PipelineTotals {
-	p := PipelineTotals{Total: Amounts{}, Weighted: Amounts{}, Stages: make([]StageTotals, len(cfg.Stages))}
-	for i := range p.Stages {
-		p.Stages[i] = StageTotals{Amount: Amounts{}, Weighted: Amounts{}}
-	}
-	for _, o := range opps {
-		if !o.Open() || o.Stage < 1 || o.Stage > len(cfg.Stages) {
-			continue
-		}
-		st := cfg.Stages[o.Stage-1]
-		w := touchbase.Money{Minor: touchbase.Weighted(o.AmountMinor, st.Probability), Currency: o.Currency}
-		p.Count++
-		p.Total.Add(o.Amount())
-		p.Weighted.Add(w)
-		s := &p.Stages[o.Stage-1]
-		s.Count++
-		s.Amount.Add(o.Amount())
-		s.Weighted.Add(w)
-		if st.AvgDays > 0 && now.Sub(o.StageEnteredAt) > time.Duration(st.AvgDays)*24*time.Hour {
-			p.Stalled = append(p.Stalled, o)
-		}
-	}
-	slices.SortFunc(p.Stalled, func(a, b *touchbase.Opportunity) int { return a.StageEnteredAt.Compare(b.StageEnteredAt) })
-	return p
 }

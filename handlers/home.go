@@ -60,7 +60,7 @@ func (h *Handler) Home(ctx context.Context, u User) (*Reply, error) {
 		if err != nil {
 			return err
 		}
-		p := Pipeline(h.Config, opps, c.now)
+		p := touchbase.Pipeline(h.Config, opps, c.now)
 		r.Fields = append(r.Fields, Field{"Open pipeline", fmt.Sprintf("%s, %s, weighted %s", plural(p.Count, "opportunity"), p.Total, p.Weighted)})
 		for i, s := range p.Stages {
 			if s.Count > 0 {
