@@ -118,6 +118,12 @@ var verbs = []verbSpec{
 		Examples: []string{`/pipeline`, `/pipeline @rep`, `/pipeline #is-tokyo`, `/pipeline all`},
 	},
 	{
+		Verb: "digest", Aliases: []string{"kpi", "report"},
+		Usage:    `/digest [#team]`,
+		Summary:  "The weekly digest now, only to you: every function's figures with the week-over-week change, and the bottleneck.",
+		Examples: []string{`/digest`, `/digest #is-tokyo`},
+	},
+	{
 		Verb: "snooze", Sub: true, Aliases: []string{"later"},
 		Usage:    `/tb snooze NAME [DATE]`,
 		Summary:  "Move a follow-up to a later day (tomorrow when no date is given).",

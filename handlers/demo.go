@@ -285,8 +285,8 @@ func (g *demoGen) play(o *touchbase.Opportunity, l *touchbase.Lead) error {
 	for {
 		st := g.cfg.Stages[o.Stage-1]
 		// A quarter is short for eight stages: the demo's deals move at
-		// a third of the stage averages, and one in eight gets stuck.
-		stay := float64(max(st.AvgDays, 3)) * (0.15 + g.rng.Float64()*0.4)
+		// a fifth of the stage averages, and one in eight gets stuck.
+		stay := float64(max(st.AvgDays, 3)) * (0.08 + g.rng.Float64()*0.25)
 		if g.rng.IntN(8) == 0 {
 			stay = float64(st.AvgDays) * 1.5
 		}

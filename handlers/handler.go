@@ -117,6 +117,8 @@ func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (*R
 		reply, err = c.upsell()
 	case "followups":
 		reply, err = c.followups()
+	case "digest":
+		reply, err = c.digest()
 	case "pipeline":
 		reply, err = c.pipeline()
 	case "snooze":

@@ -31,6 +31,14 @@ type Reply struct {
 	Form *Form
 	// Notices go to other reps: the receiving owner of a handoff.
 	Notices []Notice
+	// Image is a picture that goes with the message (the digest's chart).
+	Image *Image `json:",omitempty"`
+}
+
+// Image is a PNG picture with its file name and alt text.
+type Image struct {
+	Name, Title string
+	PNG         []byte
 }
 
 // Item is one entry of a list, with its own buttons.
