@@ -180,6 +180,3 @@ func (s *Scheduler) renewals(ctx context.Context, now time.Time) (int, error) {
 	}
 	return n, nil
 }
-
-// digests is filled in with the weekly digest.
-func (s *Scheduler) digests(ctx context.Context, now time.Time) (int, error) { return 0, nil }

@@ -320,3 +320,44 @@ func TestReminders_ExactlyOnce(t *testing.T) {
 		t.Fatalf("after restart: enqueued %d, %v, want 0", n, err)
 	}
 }
+
+// Ensure each team's digest goes to its channel at Monday 09:00 in the
+// team's zone with its chart, once; digests missed while touchbase was down
+// are posted late with a note, not lost.
+func TestDigest(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 9, 10, 0, 0, 0, tokyo))
+	f.as("boss", "Asia/Tokyo", `/tb team create "IS Tokyo" inside_sales #is-tokyo tz:Asia/Tokyo`)
+	f.as("boss", "Asia/Tokyo", `/tb team add "IS Tokyo" @taro`)
+	f.as("boss", "Asia/Tokyo", `/tb team create "FS NY" field_sales tz:America/New_York`) // no channel: no digest
+	f.as("taro", "Asia/Tokyo", `/lead "Ken" company:Gamma source:Referral`)
+	f.as("taro", "Asia/Tokyo", `/log call Gamma hello`)
+
+	if n := f.run(scheduler.JobDigest, time.Date(2026, 11, 16, 8, 59, 0, 0, tokyo)); n != 0 {
+		t.Fatalf("posted %d before Monday 09:00", n)
+	}
+	for range 2 {
+		f.run(scheduler.JobDigest, time.Date(2026, 11, 16, 9, 0, 0, 0, tokyo))
+	}
+	r := f.outbox()["digest/is tokyo/2026-11-16 → #is-tokyo"]
+	if r == nil {
+		t.Fatalf("no digest: %s", keys(f.outbox()))
+	}
+	if !strings.Contains(r.Title, "Mon Nov 9 – Sun Nov 15, 2026") || r.Image == nil || len(r.Image.PNG) == 0 || len(r.Warnings) != 0 {
+		t.Fatalf("digest title=%q image=%v warnings=%q", r.Title, r.Image != nil, r.Warnings)
+	}
+	if !strings.Contains(strings.Join(r.Lines, "\n"), "New leads 1 ▲1") {
+		t.Fatalf("digest lines:\n%s", strings.Join(r.Lines, "\n"))
+	}
+	// Down from Sunday 22 to Tuesday Dec 1: the digest of Nov 23 and Nov 30
+	// are both posted, late, with a note.
+	f.run(scheduler.JobDigest, time.Date(2026, 12, 1, 11, 0, 0, 0, tokyo))
+	for _, day := range []string{"2026-11-23", "2026-11-30"} {
+		r := f.outbox()["digest/is tokyo/"+day+" → #is-tokyo"]
+		if r == nil || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "Posted late") {
+			t.Fatalf("digest of %s = %+v, want it posted late with a note", day, r)
+		}
+	}
+	if n := f.run(scheduler.JobDigest, time.Date(2026, 12, 1, 12, 0, 0, 0, tokyo)); n != 0 {
+		t.Fatalf("posted %d again", n)
+	}
+}

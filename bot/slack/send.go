@@ -1,9 +1,11 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -116,12 +118,12 @@ func (s *Sender) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 		s.record(ctx, m)
 		return 0
 	}
-	ts, err := s.post(ctx, m, reply)
+	err = s.post(ctx, m, reply)
 	now := s.Now()
 	var rl *slackgo.RateLimitedError
 	switch {
 	case err == nil:
-		m.SentAt, m.Ref, m.Error = now.UTC(), ts, ""
+		m.SentAt, m.Error = now.UTC(), ""
 	case errors.As(err, &rl):
 		// Not the message's fault: it keeps its attempts.
 		wait := max(rl.RetryAfter, time.Second)
@@ -148,16 +150,48 @@ func (s *Sender) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 	return 0
 }
 
-func (s *Sender) post(ctx context.Context, m *touchbase.Message, r *handlers.Reply) (string, error) {
-	opts := []slackgo.MsgOption{
-		slackgo.MsgOptionText(FallbackText(r), false),
-		slackgo.MsgOptionBlocks(Blocks(r)...),
-		// The key travels with the message, so a delivery whose outcome was
-		// lost can be recognised in the conversation.
-		slackgo.MsgOptionMetadata(slackgo.SlackMetadata{EventType: "touchbase_message", EventPayload: map[string]any{"key": m.Key}}),
+// post sends the message, then its image if it has one. The message's
+// channel and ts are recorded as soon as Slack accepts it, so when only the
+// image failed, a retry uploads the image and does not post the text again.
+func (s *Sender) post(ctx context.Context, m *touchbase.Message, r *handlers.Reply) error {
+	if m.Ref == "" {
+		opts := []slackgo.MsgOption{
+			slackgo.MsgOptionText(FallbackText(r), false),
+			slackgo.MsgOptionBlocks(Blocks(r)...),
+			// The key travels with the message, so a delivery whose outcome
+			// was lost can be recognised in the conversation.
+			slackgo.MsgOptionMetadata(slackgo.SlackMetadata{EventType: "touchbase_message", EventPayload: map[string]any{"key": m.Key}}),
+		}
+		channel, ts, err := s.Client.PostMessageContext(ctx, conversation(m.To), opts...)
+		if err != nil {
+			return err
+		}
+		m.Ref = channel + "/" + ts
+		if r.Image == nil {
+			return nil
+		}
+		s.record(ctx, m)
 	}
-	_, ts, err := s.Client.PostMessageContext(ctx, m.To, opts...)
-	return ts, err
+	if r.Image == nil {
+		return nil
+	}
+	channel, _, _ := strings.Cut(m.Ref, "/")
+	_, err := s.Client.UploadFileContext(ctx, slackgo.UploadFileParameters{
+		Filename: r.Image.Name, Title: r.Image.Title, AltTxt: r.Image.Title,
+		Reader: bytes.NewReader(r.Image.PNG), FileSize: len(r.Image.PNG), Channel: channel,
+	})
+	return err
+}
+
+// conversation turns a recipient as touchbase stores it into what
+// chat.postMessage takes: a user or channel id ("U123", "<#C123|sales>" →
+// "C123"), or a channel name ("#is-tokyo").
+func conversation(to string) string {
+	if strings.HasPrefix(to, "<#") {
+		id, _, _ := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(to, "<#"), ">"), "|")
+		return id
+	}
+	return to
 }
 
 // record writes the outcome of a delivery. If that write fails the message

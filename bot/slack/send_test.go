@@ -380,3 +380,38 @@ func TestSender_Wake(t *testing.T) {
 		t.Fatalf("chat.postMessage called %d times, want 2", len(all))
 	}
 }
+
+// Ensure a message with an image (the digest's chart) posts the text to the
+// channel, then uploads the image through Slack's external upload flow into
+// the same channel; when only the upload fails, the retry uploads again and
+// does not post the text twice.
+func TestSender_Image(t *testing.T) {
+	ts := newTestSender(t)
+	body, err := handlers.EncodeReply(&handlers.Reply{Title: "Weekly digest", Image: &handlers.Image{Name: "funnel.png", Title: "Funnel", PNG: []byte("\x89PNG fake")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.enqueueBody("digest/is/2026-11-23", "<#C0TEAM|is-tokyo>", body)
+	ts.fake.FailNext("files.completeUploadExternal", "internal_error", 1)
+	ts.flush()
+	due, _ := ts.outbox()
+	if len(due) != 1 || due[0].Ref == "" || !due[0].SentAt.IsZero() {
+		t.Fatalf("after a failed upload: %+v, want the message pending with its post recorded", due)
+	}
+	ts.clock = ts.clock.Add(time.Hour)
+	ts.flush()
+	if due, depth := ts.outbox(); len(due) != 0 || depth != 0 {
+		t.Fatalf("outbox=%+v depth=%d, want delivered", due, depth)
+	}
+	all, _ := ts.posts()
+	if len(all) != 1 || all[0].Param("channel") != "C0TEAM" {
+		t.Fatalf("chat.postMessage calls=%+v, want one to C0TEAM", all)
+	}
+	done := ts.fake.Calls("files.completeUploadExternal")
+	if len(done) != 2 || done[1].Param("channel_id") != "C0TEAM" {
+		t.Fatalf("completeUploadExternal calls=%+v, want the retry into C0TEAM", done)
+	}
+	if len(ts.fake.Calls("files.getUploadURLExternal")) != 2 || len(ts.fake.Uploads()) != 2 {
+		t.Fatalf("upload URLs=%d uploads=%d, want 2 each", len(ts.fake.Calls("files.getUploadURLExternal")), len(ts.fake.Uploads()))
+	}
+}
