@@ -195,7 +195,7 @@ func (g *demoGen) lead(i int, created time.Time) error {
 		l.NextFollowUp = touchbase.DateOf(created.In(g.loc))
 	}
 	// Qualification: more touches, better source, better odds.
-	pq := float64(l.Touches) * 0.07 * src.quality
+	pq := float64(l.Touches) * 0.1 * src.quality
 	switch {
 	case l.Touches >= 2 && g.rng.Float64() < pq:
 		l.BANT = touchbase.BANT{Budget: touchbase.BANTItem{Answer: touchbase.Yes, Note: "¥" + fmt.Sprint(1+g.rng.IntN(20)) + "m"},
@@ -285,8 +285,8 @@ func (g *demoGen) play(o *touchbase.Opportunity, l *touchbase.Lead) error {
 	for {
 		st := g.cfg.Stages[o.Stage-1]
 		// A quarter is short for eight stages: the demo's deals move at
-		// a fifth of the stage averages, and one in eight gets stuck.
-		stay := float64(max(st.AvgDays, 3)) * (0.08 + g.rng.Float64()*0.25)
+		// an eighth of the stage averages, and one in eight gets stuck.
+		stay := float64(max(st.AvgDays, 3)) * (0.05 + g.rng.Float64()*0.15)
 		if g.rng.IntN(8) == 0 {
 			stay = float64(st.AvgDays) * 1.5
 		}
@@ -315,7 +315,7 @@ func (g *demoGen) play(o *touchbase.Opportunity, l *touchbase.Lead) error {
 			o.Owner = l.Owner
 			o.StageEnteredAt = next
 			return g.finish(o)
-		case o.Stage >= 2 && g.rng.Float64() < 0.13:
+		case o.Stage >= 2 && g.rng.Float64() < 0.07:
 			o.Status, o.LostReason, o.ClosedAt = touchbase.OpportunityLost, g.pick(lostReasons), next
 			o.History = append(o.History, touchbase.StageChange{At: next, By: o.Owner, Kind: touchbase.StageLost, From: o.Stage, To: o.Stage, Reason: o.LostReason})
 			return g.finish(o)

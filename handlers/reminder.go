@@ -30,6 +30,12 @@ func Reminder(tx touchbase.Tx, cfg *touchbase.Config, repID string, today touchb
 	}
 	r.Title += "."
 	cad := cfg.Cadence.Touches
+	// A phone screen holds a couple of dozen; the rest are a command away.
+	const shown = 20
+	if len(due) > shown {
+		r.Lines = append(r.Lines, fmt.Sprintf("The %d most overdue are below; /followups lists all %d.", shown, len(due)))
+		due = due[:shown]
+	}
 	for _, f := range due {
 		lead := strings.HasPrefix(f.Ref, "lead#")
 		var b strings.Builder

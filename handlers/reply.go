@@ -113,7 +113,7 @@ func (r *Reply) Text() string {
 	// An item's buttons are left out: in a terminal the rep types the
 	// command, and the item shows the reference to type.
 	for _, it := range r.Items {
-		b.WriteString("  • " + it.Text + "\n")
+		b.WriteString("  • " + strings.ReplaceAll(it.Text, "\n", "\n    ") + "\n")
 	}
 	for _, w := range r.Warnings {
 		b.WriteString("  ! " + w + "\n")

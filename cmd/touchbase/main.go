@@ -117,6 +117,7 @@ func (m *Main) Close() error {
 const usage = `touchbase — a chat assistant for B2B sales teams.
 
 Usage:
+  touchbase demo    [--now RFC3339] [--chart FILE] [--seed N]
   touchbase serve   [--db FILE]
   touchbase jobs run <reminders|stalled|nurture|renewals|digest> [--db FILE] [--now RFC3339]
   touchbase console [--db FILE] [--user ID] [--name NAME] [--tz ZONE] [--now RFC3339]
@@ -142,6 +143,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "serve":
 		return m.runServe(ctx, args[1:])
+	case "demo":
+		return m.runDemo(ctx, args[1:])
 	case "jobs":
 		return m.runJobs(ctx, args[1:])
 	case "console":

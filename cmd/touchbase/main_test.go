@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"image/png"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -247,4 +248,25 @@ func TestJobsRun(t *testing.T) {
 		t.Fatalf("unknown job: %v", err)
 	}
 	m.Close()
+}
+
+// Ensure `touchbase demo` (the README's first command) prints the weekly
+// digest and a rep's reminder and writes the chart, with no Slack.
+func TestDemo(t *testing.T) {
+	chart := filepath.Join(t.TempDir(), "chart.png")
+	out := run(t, "", "demo", "--now", "2026-11-23T09:00:00+09:00", "--chart", chart)
+	for _, want := range []string{"touchbase demo: 4 teams, 320 leads", "=== The weekly digest in #is-tokyo ===", "Bottleneck:",
+		"勤労感謝の日", "=== @sato's reminder, Tue Nov 24 09:00 JST ===", "Good morning!"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	b, err := os.ReadFile(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := png.Decode(bytes.NewReader(b))
+	if err != nil || m.Bounds().Dx() != 1200 {
+		t.Fatalf("chart: %v %v", err, m)
+	}
 }
