@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -85,6 +86,9 @@ func (s *Sender) Run(ctx context.Context) error {
 // Flush delivers every message due now, and returns how long until Slack
 // allows the next call when it asked to wait (0 otherwise).
 func (s *Sender) Flush(ctx context.Context) (time.Duration, error) {
+	// Each message is tried at most once per Flush, so a message whose
+	// outcome cannot be recorded is not posted again and again.
+	tried := map[uint64]bool{}
 	for {
 		now := s.Now()
 		if now.Before(s.pauseUntil) {
@@ -98,13 +102,22 @@ func (s *Sender) Flush(ctx context.Context) (time.Duration, error) {
 		if err != nil || len(due) == 0 {
 			return 0, err
 		}
+		fresh := 0
 		for _, m := range due {
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}
+			if tried[m.ID] {
+				continue
+			}
+			tried[m.ID] = true
+			fresh++
 			if wait := s.deliver(ctx, m); wait > 0 {
 				return wait, nil
 			}
+		}
+		if fresh == 0 {
+			return 0, nil
 		}
 	}
 }
@@ -154,7 +167,22 @@ func (s *Sender) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 // channel and ts are recorded as soon as Slack accepts it, so when only the
 // image failed, a retry uploads the image and does not post the text again.
 func (s *Sender) post(ctx context.Context, m *touchbase.Message, r *handlers.Reply) error {
+	if m.Ref == "" && m.Error == inFlight {
+		// The last attempt started and its outcome was never recorded (the
+		// process died): Slack may have the message already.
+		if ref, ok := s.find(ctx, m); ok {
+			m.Ref = ref
+			if r.Image == nil {
+				return nil
+			}
+			s.record(ctx, m)
+		}
+	}
 	if m.Ref == "" {
+		// Recorded before the call, so that after a crash the next
+		// attempt knows to look for the message first.
+		m.Error = inFlight
+		s.record(ctx, m)
 		opts := []slackgo.MsgOption{
 			slackgo.MsgOptionText(FallbackText(r), false),
 			slackgo.MsgOptionBlocks(Blocks(r)...),
@@ -181,6 +209,44 @@ func (s *Sender) post(ctx context.Context, m *touchbase.Message, r *handlers.Rep
 		Reader: bytes.NewReader(r.Image.PNG), FileSize: len(r.Image.PNG), Channel: channel,
 	})
 	return err
+}
+
+// inFlight marks a message whose post was started and whose outcome is not
+// known yet.
+const inFlight = "sending"
+
+// find looks in the conversation for a message touchbase posted under m's
+// key since m was created, and returns its "channel/ts".
+func (s *Sender) find(ctx context.Context, m *touchbase.Message) (string, bool) {
+	channel := conversation(m.To)
+	if strings.HasPrefix(channel, "U") || strings.HasPrefix(channel, "W") {
+		// A direct message: history is read from the IM channel.
+		ch, _, _, err := s.Client.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{channel}, ReturnIM: true})
+		if err != nil {
+			s.Logger.Warn("cannot check for an earlier delivery", slog.String("key", m.Key), slog.Any("error", err))
+			return "", false
+		}
+		channel = ch.ID
+	}
+	if strings.HasPrefix(channel, "#") {
+		s.Logger.Warn("cannot check a channel named by name for an earlier delivery; posting", slog.String("key", m.Key), slog.String("to", m.To))
+		return "", false
+	}
+	oldest := m.CreatedAt.Add(-time.Minute)
+	h, err := s.Client.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
+		ChannelID: channel, Oldest: fmt.Sprintf("%d.000000", oldest.Unix()), Limit: 200, IncludeAllMetadata: true,
+	})
+	if err != nil {
+		s.Logger.Warn("cannot check for an earlier delivery", slog.String("key", m.Key), slog.Any("error", err))
+		return "", false
+	}
+	for _, msg := range h.Messages {
+		if msg.Metadata.EventType == "touchbase_message" && msg.Metadata.EventPayload["key"] == m.Key {
+			s.Logger.Info("message was delivered before a restart; not sending it again", slog.String("key", m.Key))
+			return channel + "/" + msg.Timestamp, true
+		}
+	}
+	return "", false
 }
 
 // conversation turns a recipient as touchbase stores it into what

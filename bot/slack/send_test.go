@@ -2,6 +2,8 @@ package slack_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -413,5 +415,111 @@ func TestSender_Image(t *testing.T) {
 	}
 	if len(ts.fake.Calls("files.getUploadURLExternal")) != 2 || len(ts.fake.Uploads()) != 2 {
 		t.Fatalf("upload URLs=%d uploads=%d, want 2 each", len(ts.fake.Calls("files.getUploadURLExternal")), len(ts.fake.Uploads()))
+	}
+}
+
+// crashingDB is the store with a process that dies right after Slack
+// accepted a message: the write that marks it sent never happens.
+type crashingDB struct {
+	*store.DB
+	crashed bool
+	kill    func() // ends the dying process's context
+}
+
+func (db *crashingDB) Update(ctx context.Context, fn func(touchbase.Tx) error) error {
+	return db.DB.Update(ctx, func(tx touchbase.Tx) error { return fn(crashingTx{Tx: tx, db: db}) })
+}
+
+type crashingTx struct {
+	touchbase.Tx
+	db *crashingDB
+}
+
+func (tx crashingTx) UpdateMessage(m *touchbase.Message) error {
+	if !m.SentAt.IsZero() || tx.db.crashed {
+		tx.db.crashed = true
+		tx.db.kill()
+		return errors.New("killed")
+	}
+	return tx.Tx.UpdateMessage(m)
+}
+
+// history answers conversations.history from what the fake accepted through
+// chat.postMessage, with the metadata touchbase sent.
+func history(fake *fakeslack.Server) func(fakeslack.Call) any {
+	return func(c fakeslack.Call) any {
+		var msgs []map[string]any
+		for _, p := range fake.Calls("chat.postMessage") {
+			if p.Status != http.StatusOK || p.Error != "" {
+				continue
+			}
+			var md map[string]any
+			_ = json.Unmarshal([]byte(p.Param("metadata")), &md)
+			msgs = append(msgs, map[string]any{"type": "message", "ts": "1700000000.000100", "text": p.Param("text"), "metadata": md})
+		}
+		return map[string]any{"ok": true, "messages": msgs, "has_more": false}
+	}
+}
+
+// Ensure a message that Slack accepted just before the process died is not
+// sent again after the restart: the restarted sender finds it in the
+// conversation by its key and marks it sent; one that never reached Slack
+// is posted once.
+func TestSender_CrashAfterSend(t *testing.T) {
+	fake := fakeslack.New(t)
+	fake.Handle("conversations.history", history(fake))
+	db := &crashingDB{DB: mustOpenDB(t)}
+	client := slackgo.New("xoxb-test", slackgo.OptionAPIURL(fake.URL()))
+	body, err := handlers.EncodeReply(&handlers.Reply{Title: "Good morning!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.DB.Update(context.Background(), func(tx touchbase.Tx) error {
+		for _, key := range []string{"reminders/U1/2026-11-24", "reminders/U2/2026-11-24"} {
+			to := strings.Split(key, "/")[1]
+			if _, err := tx.Enqueue(&touchbase.Message{Key: key, To: to, Body: body, CreatedAt: testNow, NextAttempt: testNow}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first sender posts U1's message, then "dies" before recording it.
+	ctx, kill := context.WithCancel(context.Background())
+	db.kill = kill
+	first := slack.NewSender(db, client)
+	first.Now = func() time.Time { return testNow }
+	first.Flush(ctx)
+	if !db.crashed || len(fake.Calls("chat.postMessage")) != 1 {
+		t.Fatalf("crashed=%v posts=%d, want a crash after one post", db.crashed, len(fake.Calls("chat.postMessage")))
+	}
+
+	// The restarted sender delivers U2's once and does not repeat U1's.
+	restarted := slack.NewSender(db.DB, client)
+	restarted.Now = func() time.Time { return testNow.Add(time.Minute) }
+	if _, err := restarted.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var channels []string
+	for _, c := range fake.Calls("chat.postMessage") {
+		channels = append(channels, c.Param("channel"))
+	}
+	if got := strings.Join(channels, ","); got != "U1,U2" {
+		t.Fatalf("posted to %s, want U1 once and U2 once", got)
+	}
+	if n := len(fake.Calls("conversations.history")); n != 1 {
+		t.Fatalf("conversations.history called %d times, want once (only for the message whose outcome was lost)", n)
+	}
+	err = db.DB.View(context.Background(), func(tx touchbase.Tx) error {
+		due, err := tx.DueMessages(testNow.AddDate(1, 0, 0), 0)
+		if err != nil || len(due) != 0 {
+			t.Fatalf("due=%+v err=%v, want both marked sent", due, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
