@@ -525,3 +525,35 @@ func TestHandler_RenewalAndUpsell(t *testing.T) {
 	}
 	f.refused("kim", `/upsell Nowhere "X"`, touchbase.ENOTFOUND)
 }
+
+// Ensure a win tells Customer Success at once and leaves an onboarding
+// follow-up for two business days later at 09:00 in their zone.
+func TestHandler_WonOnboardingFollowUp(t *testing.T) {
+	f := newFixture(t)
+	f.ok("kim", `/followups`) // kim works in Tokyo
+	f.ok("boss", `/tb team create CS customer_success #cs`)
+	f.ok("boss", `/tb team add CS @kim`)
+	f.ok("ae", `/deal Acme "ERP" amount:¥6,000,000`)
+	f.ok("ae", `/qualify Acme b:yes a:yes`)
+	f.now = time.Date(2026, 11, 20, 15, 0, 0, 0, tokyo) // a Friday; Monday the 23rd is a holiday
+	f.ok("ae", `/stage Acme won`)
+	var ms []*touchbase.Message
+	err := f.db.View(context.Background(), func(tx touchbase.Tx) (err error) {
+		ms, err = tx.DueMessages(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), 0)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 || ms[0].To != "kim" || ms[1].To != "kim" {
+		t.Fatalf("outbox=%+v, want two messages to kim", ms)
+	}
+	if got, want := ms[1].NextAttempt, time.Date(2026, 11, 25, 9, 0, 0, 0, tokyo); !got.Equal(want) {
+		t.Fatalf("onboarding follow-up at %v, want %v (two business days, skipping the weekend and 勤労感謝の日)", got, want)
+	}
+	r, err := handlers.DecodeReply(ms[1].Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "follow-up", r.Title, "Onboarding follow-up: Acme")
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/touchbase/touchbase"
 )
@@ -19,16 +20,21 @@ var ErrAlreadyApplied = &touchbase.Error{Code: touchbase.ECONFLICT, Message: "Th
 // change, so it is sent once the change is committed and never lost, and is
 // also listed on the reply for platforms that show it at once.
 func (c *call) notify(tx touchbase.Tx, reply *Reply, to string, r *Reply) error {
+	return c.notifyAt(tx, reply, to, r, c.now)
+}
+
+// notifyAt is notify for a message that goes out later, at at.
+func (c *call) notifyAt(tx touchbase.Tx, reply *Reply, to string, r *Reply, at time.Time) error {
 	body, err := EncodeReply(r)
 	if err != nil {
 		return err
 	}
 	key := fmt.Sprintf("notice/%s/%d", c.id, len(reply.Notices))
-	m := &touchbase.Message{Key: key, To: to, Body: body, CreatedAt: c.now.UTC(), NextAttempt: c.now.UTC()}
+	m := &touchbase.Message{Key: key, To: to, Body: body, CreatedAt: c.now.UTC(), NextAttempt: at.UTC()}
 	if _, err := tx.Enqueue(m); err != nil {
 		return err
 	}
-	reply.Notices = append(reply.Notices, Notice{To: to, Reply: r})
+	reply.Notices = append(reply.Notices, Notice{To: to, Reply: r, At: at})
 	return nil
 }
 

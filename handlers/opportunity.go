@@ -421,9 +421,29 @@ func (c *call) handToSuccess(tx touchbase.Tx, o *touchbase.Opportunity, reply *R
 		return err
 	}
 	reply.Lines = append(reply.Lines, fmt.Sprintf("Handed to %s (Customer Success) for onboarding.", repName(tx, to)))
-	return c.notify(tx, reply, to, &Reply{
+	if err := c.notify(tx, reply, to, &Reply{
 		Title: fmt.Sprintf("New customer for you: %s won %s (%s). Plan the onboarding.", repName(tx, o.Owner), o.Name, touchbase.FormatMoney(o.Amount())),
-	})
+	}); err != nil {
+		return err
+	}
+	// The onboarding follow-up: two business days later, at 09:00 where the
+	// Customer Success rep is.
+	zone := ""
+	if r, err := tx.Rep(to); err == nil {
+		zone = r.TimeZone
+	}
+	loc := c.h.location(zone)
+	cal := touchbase.CalendarForZone(zone)
+	cal.Holidays = append(cal.Holidays, c.cfg().Calendar.Holidays...)
+	day := cal.AddBusinessDays(touchbase.DateOf(c.now.In(loc)), 2)
+	return c.notifyAt(tx, reply, to, &Reply{
+		Title: fmt.Sprintf("Onboarding follow-up: %s became a customer %s. Has the kick-off happened?", acct.Name, formatDate(c.today)),
+		Lines: []string{fmt.Sprintf("%s won it; the contract's renewal is tracked. Log the kick-off, or look for more business.", repName(tx, o.Owner))},
+		Actions: []Action{
+			{Label: "Upsell", Command: fmt.Sprintf("upsell account#%d \"Upsell\"", acct.ID)},
+			{Label: "Cross-sell", Command: fmt.Sprintf("upsell account#%d cross \"Cross-sell\"", acct.ID)},
+		},
+	}, c.cfg().ReminderTime(day, loc))
 }
 
 // contractTerms reads arr: (default: the deal's amount) and term: (months;

@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Reply is a platform-neutral answer. Each chat platform renders it its own
@@ -97,6 +98,8 @@ type Question struct {
 type Notice struct {
 	To    string // rep id
 	Reply *Reply
+	// At is when it goes out: now, or later for a follow-up.
+	At time.Time
 }
 
 // Text renders r as plain text, as the console shows it.

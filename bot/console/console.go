@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/handlers"
@@ -104,8 +105,13 @@ func (c *Console) exec(ctx context.Context, line string) {
 		reply.Lines = append(reply.Lines, formHint(reply.Form))
 	}
 	fmt.Fprint(c.Out, reply.Text())
+	now := c.Handler.Now()
 	for _, n := range reply.Notices {
-		fmt.Fprintf(c.Out, "  (to @%s) %s", n.To, n.Reply.Text())
+		when := ""
+		if n.At.After(now.Add(time.Minute)) {
+			when = ", " + n.At.Format("Mon Jan 2 15:04 MST")
+		}
+		fmt.Fprintf(c.Out, "  (to @%s%s) %s", n.To, when, n.Reply.Text())
 	}
 	c.choices = reply.Choices
 }
