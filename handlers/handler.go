@@ -256,6 +256,20 @@ func findRep(tx touchbase.Tx, s string) (*touchbase.Rep, error) {
 	return nil, touchbase.Errorf(touchbase.ENOTFOUND, "There is no rep @%s yet. Reps join when they first use touchbase, or when a manager adds them: /tb team add \"TEAM\" @%s", id, id)
 }
 
+// repOpt returns the rep named by option key (to:, owner:), or def when
+// the option is absent.
+func (c *call) repOpt(tx touchbase.Tx, key, def string) (string, error) {
+	v, ok := c.cmd.Opts[key]
+	if !ok {
+		return def, nil
+	}
+	r, err := findRep(tx, v)
+	if err != nil {
+		return "", err
+	}
+	return r.ID, nil
+}
+
 // repID extracts the id from "@name", "<@U123|name>" or "<@U123>".
 func repID(s string) string {
 	s = strings.TrimSpace(s)

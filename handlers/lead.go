@@ -39,13 +39,11 @@ func (c *call) lead() (*Reply, error) {
 	}
 	reply := &Reply{}
 	err := c.update(func(tx touchbase.Tx) error {
-		if o, ok := c.cmd.Opts["owner"]; ok {
-			r, err := findRep(tx, o)
-			if err != nil {
-				return err
-			}
-			l.Owner = r.ID
+		owner, err := c.repOpt(tx, "owner", l.Owner)
+		if err != nil {
+			return err
 		}
+		l.Owner = owner
 		dups, err := c.duplicates(tx, l)
 		if err != nil {
 			return err

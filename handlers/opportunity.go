@@ -32,13 +32,9 @@ func (c *call) convert() (*Reply, error) {
 			return touchbase.Errorf(touchbase.EINVALID, "%s is not qualified: BANT %s is %d of 4 yes, %d needed. Record it first: /qualify %s b:yes n:yes",
 				l.Label(), l.BANT.Summary(), l.BANT.Yes(), c.cfg().BANTThreshold, t.ref())
 		}
-		owner := c.user.ID
-		if to, ok := c.cmd.Opts["to"]; ok {
-			r, err := findRep(tx, to)
-			if err != nil {
-				return err
-			}
-			owner = r.ID
+		owner, err := c.repOpt(tx, "to", c.user.ID)
+		if err != nil {
+			return err
 		}
 		company := cmp.Or(l.Company, l.Name)
 		acct, err := c.accountFor(tx, company, owner, l.Source)
@@ -183,13 +179,9 @@ func (c *call) deal() (*Reply, error) {
 	}
 	reply := &Reply{}
 	err = c.update(func(tx touchbase.Tx) error {
-		owner := c.user.ID
-		if to, ok := c.cmd.Opts["owner"]; ok {
-			r, err := findRep(tx, to)
-			if err != nil {
-				return err
-			}
-			owner = r.ID
+		owner, err := c.repOpt(tx, "owner", c.user.ID)
+		if err != nil {
+			return err
 		}
 		acct, err := c.accountFor(tx, args[0], owner, "")
 		if err != nil {
@@ -326,14 +318,11 @@ func (c *call) sendBack(tx touchbase.Tx, o *touchbase.Opportunity, reason string
 	if reason == "" {
 		return touchbase.Errorf(touchbase.EINVALID, "Say why it goes back, so Inside Sales can fix it: /stage opp#%d back reason:\"no budget\"", o.ID)
 	}
-	to := ""
-	if v, ok := c.cmd.Opts["to"]; ok {
-		r, err := findRep(tx, v)
-		if err != nil {
-			return err
-		}
-		to = r.ID
-	} else if o.LeadID != 0 {
+	to, err := c.repOpt(tx, "to", "")
+	if err != nil {
+		return err
+	}
+	if _, named := c.cmd.Opts["to"]; !named && o.LeadID != 0 {
 		l, err := tx.Lead(o.LeadID)
 		if err != nil {
 			return err
@@ -368,14 +357,11 @@ func (c *call) handToSuccess(tx touchbase.Tx, o *touchbase.Opportunity, reply *R
 	if err != nil {
 		return err
 	}
-	to := ""
-	if v, ok := c.cmd.Opts["to"]; ok {
-		r, err := findRep(tx, v)
-		if err != nil {
-			return err
-		}
-		to = r.ID
-	} else {
+	to, err := c.repOpt(tx, "to", "")
+	if err != nil {
+		return err
+	}
+	if _, named := c.cmd.Opts["to"]; !named {
 		teams, err := tx.Teams()
 		if err != nil {
 			return err

@@ -165,13 +165,9 @@ func (c *call) upsell() (*Reply, error) {
 		if err != nil {
 			return err
 		}
-		owner := c.user.ID
-		if to, ok := c.cmd.Opts["owner"]; ok {
-			r, err := findRep(tx, to)
-			if err != nil {
-				return err
-			}
-			owner = r.ID
+		owner, err := c.repOpt(tx, "owner", c.user.ID)
+		if err != nil {
+			return err
 		}
 		o := c.newOpportunity(a, args[1], owner, amount, close)
 		o.Kind = kind

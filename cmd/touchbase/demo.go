@@ -29,14 +29,11 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	now := m.now().In(loc)
-	if *nowFlag != "" {
-		t, err := time.Parse(time.RFC3339, *nowFlag)
-		if err != nil {
-			return fmt.Errorf("--now %q is not an RFC 3339 time: try --now 2026-11-23T09:00:00+09:00", *nowFlag)
-		}
-		now = t.In(loc)
+	now, err := m.parseNow(*nowFlag)
+	if err != nil {
+		return err
 	}
+	now = now.In(loc)
 	path := *dbPath
 	if path == "" {
 		dir, err := os.MkdirTemp("", "touchbase-demo-")

@@ -27,13 +27,9 @@ func (m *Main) runJobs(ctx context.Context, args []string) error {
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
-	now := m.now()
-	if *nowFlag != "" {
-		t, err := time.Parse(time.RFC3339, *nowFlag)
-		if err != nil {
-			return fmt.Errorf("--now %q is not an RFC 3339 time: try --now 2026-11-23T09:00:00+09:00", *nowFlag)
-		}
-		now = t
+	now, err := m.parseNow(*nowFlag)
+	if err != nil {
+		return err
 	}
 	cfg, err := m.config()
 	if err != nil {

@@ -24,6 +24,18 @@ func (m *Main) flagSet(name string) (*flag.FlagSet, *string) {
 	return fs, db
 }
 
+// parseNow reads a --now flag: the current time when empty.
+func (m *Main) parseNow(v string) (time.Time, error) {
+	if v == "" {
+		return m.now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return t, fmt.Errorf("--now %q is not an RFC 3339 time: try --now 2026-11-23T09:00:00+09:00", v)
+	}
+	return t, nil
+}
+
 // openDB opens the database and registers it to be closed.
 func (m *Main) openDB(path string) (*store.DB, error) {
 	path = cmp.Or(path, m.Getenv("TOUCHBASE_DB"), "touchbase.db")
@@ -73,9 +85,9 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 	h := handlers.NewHandler(db, cfg)
 	h.Logger = m.Logger
 	if *now != "" {
-		t, err := time.Parse(time.RFC3339, *now)
+		t, err := m.parseNow(*now)
 		if err != nil {
-			return fmt.Errorf("--now %q is not an RFC 3339 time: try --now 2026-11-23T09:00:00+09:00", *now)
+			return err
 		}
 		h.Now = func() time.Time { return t }
 	}

@@ -22,7 +22,7 @@ import (
 
 // slackSettings are the environment of `touchbase serve`.
 type slackSettings struct {
-	botToken, appToken, signingSecret, apiURL, addr, db string
+	botToken, appToken, signingSecret, apiURL, addr string
 }
 
 // readSlackSettings reads the environment and reports every problem, one
