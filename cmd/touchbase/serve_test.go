@@ -292,6 +292,16 @@ func TestServe_HTTP(t *testing.T) {
 	wantContains(t, "/tb nurture", text, "moved to nurture")
 	_, text = s.slash("U1", "/tb", `disqualify Delta reason:"student, not a buyer"`)
 	wantContains(t, "/tb disqualify", text, "disqualified")
+	s.slash("U1", "/deal", `Zeta "Platform" amount:$50k`)
+	s.slash("U1", "/qualify", `Zeta b:yes a:yes n:yes`)
+	_, text = s.slash("U1", "/stage", "Zeta won arr:$40k")
+	wantContains(t, "/stage won", text, "Contract started: $40,000 a year")
+	_, text = s.slash("U1", "/renewal", "Zeta renewed amount:45k")
+	wantContains(t, "/renewal", text, "renewed: $45,000 a year")
+	_, text = s.slash("U1", "/upsell", `Zeta "Add-on" amount:$5k`)
+	wantContains(t, "/upsell", text, "Upsell opportunity Add-on for Zeta")
+	_, text = s.slash("U1", "/digest", "")
+	wantContains(t, "/digest", text, "Preview — Weekly digest", "Bottleneck")
 
 	// A direct message is the command language without the slash; Slack's
 	// retry of the same event is applied once and answered once.
@@ -358,8 +368,8 @@ func TestServe_HTTP(t *testing.T) {
 	if len(x.Leads) != 3 || x.Leads[0].Status != "converted" || x.Leads[1].Status != "nurture" || x.Leads[2].Status != "disqualified" {
 		t.Fatalf("leads=%+v, want converted, nurture, disqualified (and no lead from the unsigned request)", x.Leads)
 	}
-	if len(x.Opportunities) != 2 || x.Opportunities[0].Touches != 2 || x.Opportunities[0].Stage != 2 || x.Opportunities[1].Touches != 1 {
-		t.Fatalf("opportunities=%+v, want Acme with 2 touches at stage 2 and Beta with 1", x.Opportunities)
+	if len(x.Opportunities) != 4 || x.Opportunities[0].Touches != 2 || x.Opportunities[0].Stage != 2 || x.Opportunities[1].Touches != 1 || x.Opportunities[2].Stage != 8 {
+		t.Fatalf("opportunities=%+v, want Acme with 2 touches at stage 2, Beta with 1, Zeta won and its upsell", x.Opportunities)
 	}
 	if len(x.Activities) != 5 {
 		t.Fatalf("activities=%+v, want 5: two touches on the lead, two button presses, one DM", x.Activities)
