@@ -33,8 +33,37 @@ type Team struct {
 	TimeZone string   `json:"time_zone,omitempty"`
 	// DigestSchedule is the cron expression of the weekly digest in the
 	// team's time zone; "" means Monday 09:00.
-	DigestSchedule string    `json:"digest_schedule,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
+	DigestSchedule string `json:"digest_schedule,omitempty"`
+	// Holidays are the team's own days off, on top of the public holidays
+	// of its time zone's calendar.
+	Holidays  []Date    `json:"holidays,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// CalendarFor returns the business calendar of a rep in zone who belongs
+// to team (nil for none): the team's zone's public holidays (the rep's own
+// zone's when the team has none), the team's own days off, and extra
+// (the workspace's configured holidays).
+func CalendarFor(zone string, team *Team, extra []Date) Calendar {
+	if team != nil && team.TimeZone != "" {
+		zone = team.TimeZone
+	}
+	c := CalendarForZone(zone)
+	if team != nil {
+		c.Holidays = append(c.Holidays, team.Holidays...)
+	}
+	c.Holidays = append(c.Holidays, extra...)
+	return c
+}
+
+// TeamOf returns the first of teams that rep belongs to, or nil.
+func TeamOf(teams []*Team, rep string) *Team {
+	for _, t := range teams {
+		if t.HasMember(rep) {
+			return t
+		}
+	}
+	return nil
 }
 
 // HasMember reports whether rep is a member or a manager of t.

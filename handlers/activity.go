@@ -87,7 +87,8 @@ func (c *call) log() (*Reply, error) {
 		cad := c.cfg().Cadence
 		if next.IsZero() {
 			var running bool
-			next, running = cad.Next(*touches, c.today, c.cfg().Calendar)
+			cal, _ := c.calendar(tx, c.user.ID)
+			next, running = cad.Next(*touches, c.today, cal)
 			if !running {
 				reply.Lines = append(reply.Lines, fmt.Sprintf("That was touch %d: the cadence of %d is done. Keep going, move it to nurture (/tb nurture %s) or disqualify it.", *touches, cad.Touches, t.ref()))
 			}

@@ -146,7 +146,7 @@ var verbs = []verbSpec{
 	{
 		Verb: "team", Sub: true, Aliases: []string{"teams"},
 		Opts:    [][]string{{"tz", "timezone"}},
-		Usage:   `/tb team create NAME FUNCTION [#channel] [tz:ZONE] | add NAME @rep... | remove NAME @rep... | manager NAME @rep... | list`,
+		Usage:   `/tb team create NAME FUNCTION [#channel] [tz:ZONE] | add NAME @rep... | remove NAME @rep... | manager NAME @rep... | holiday NAME DATE...|none | list`,
 		Summary: "Set up teams: FUNCTION is marketing, inside_sales, field_sales or customer_success. Once a manager exists, only managers change teams.",
 		Examples: []string{`/tb team create "IS Tokyo" inside_sales #is-tokyo tz:Asia/Tokyo`,
 			`/tb team add "IS Tokyo" @rep`, `/tb team manager "IS Tokyo" @boss`, `/tb team list`},

@@ -256,6 +256,20 @@ func findRep(tx touchbase.Tx, s string) (*touchbase.Rep, error) {
 	return nil, touchbase.Errorf(touchbase.ENOTFOUND, "There is no rep @%s yet. Reps join when they first use touchbase, or when a manager adds them: /tb team add \"TEAM\" @%s", id, id)
 }
 
+// calendar returns the business calendar of rep: their team's, or their
+// zone's, plus the configured holidays.
+func (c *call) calendar(tx touchbase.Tx, rep string) (touchbase.Calendar, *time.Location) {
+	zone := ""
+	if r, err := tx.Rep(rep); err == nil {
+		zone = r.TimeZone
+	}
+	if rep == c.user.ID && c.user.TimeZone != "" {
+		zone = c.user.TimeZone
+	}
+	teams, _ := tx.Teams()
+	return touchbase.CalendarFor(zone, touchbase.TeamOf(teams, rep), c.cfg().Calendar.Holidays), c.h.location(zone)
+}
+
 // repOpt returns the rep named by option key (to:, owner:), or def when
 // the option is absent.
 func (c *call) repOpt(tx touchbase.Tx, key, def string) (string, error) {

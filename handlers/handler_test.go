@@ -138,7 +138,7 @@ func TestHandler_Scenario(t *testing.T) {
 
 	// Touch 1 on Monday: the cadence puts touch 2 two business days later.
 	r = f.ok("sato", `/log call Acme "intro call, interested"`)
-	contains(t, "log reply", r.Title, "touch 1 of 5", "Wed 2026-11-25")
+	contains(t, "log reply", r.Title, "touch 1 of 5", "Thu 2026-11-26") // Monday is a holiday in Tokyo
 	if got, want := f.lead(1).Status, touchbase.LeadWorking; got != want {
 		t.Fatalf("Status=%v, want %v", got, want)
 	}
@@ -309,17 +309,18 @@ func TestHandler_LeadDuplicates(t *testing.T) {
 	}
 }
 
-// Ensure the cadence spaces touches 2, 3, 5, 7 business days, skipping the
-// weekend, and says when the fifth touch ends it.
+// Ensure the cadence spaces touches 2, 3, 5, 7 business days on the rep's
+// calendar (Tokyo: Monday 2026-11-23 is 勤労感謝の日, and 12/29-1/3 is
+// the year-end), and says when the fifth touch ends it.
 func TestHandler_Cadence(t *testing.T) {
 	f := newFixture(t)
 	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
 	wants := []string{
-		"touch 1 of 5. Next follow-up: Wed 2026-11-25", // Mon + 2
-		"touch 2 of 5. Next follow-up: Mon 2026-11-30", // Wed + 3, over the weekend
-		"touch 3 of 5. Next follow-up: Mon 2026-12-07", // Mon + 5
-		"touch 4 of 5. Next follow-up: Wed 2026-12-16", // Mon + 7
-		"touch 5 of 5. Next follow-up: Fri 2026-12-25", // the last gap repeats
+		"touch 1 of 5. Next follow-up: Thu 2026-11-26", // the holiday, then + 2
+		"touch 2 of 5. Next follow-up: Tue 2026-12-01", // Thu + 3, over the weekend
+		"touch 3 of 5. Next follow-up: Tue 2026-12-08", // + 5
+		"touch 4 of 5. Next follow-up: Thu 2026-12-17", // + 7
+		"touch 5 of 5. Next follow-up: Mon 2026-12-28", // the last gap repeats
 	}
 	for i, want := range wants {
 		r := f.ok("sato", `/log call Acme`)

@@ -50,7 +50,7 @@ func (c *call) convert() (*Reply, error) {
 				return err
 			}
 		}
-		o := c.newOpportunity(acct, cmp.Or(c.cmd.Opts["name"], company), owner, amount, close)
+		o := c.newOpportunity(tx, acct, cmp.Or(c.cmd.Opts["name"], company), owner, amount, close)
 		o.ContactID, o.LeadID, o.Source, o.BANT = contact.ID, l.ID, l.Source, l.BANT
 		o.Touches, o.LastTouch = 0, l.LastTouch
 		if err := tx.CreateOpportunity(o); err != nil {
@@ -128,12 +128,13 @@ func (c *call) accountFor(tx touchbase.Tx, name, owner, source string) (*touchba
 	return a, tx.CreateAccount(a)
 }
 
-func (c *call) newOpportunity(acct *touchbase.Account, name, owner string, amount touchbase.Money, close touchbase.Date) *touchbase.Opportunity {
+func (c *call) newOpportunity(tx touchbase.Tx, acct *touchbase.Account, name, owner string, amount touchbase.Money, close touchbase.Date) *touchbase.Opportunity {
 	cur := amount.Currency
 	if cur == "" {
 		cur = c.cfg().Currency
 	}
-	next, _ := c.cfg().Cadence.Next(0, c.today, c.cfg().Calendar)
+	cal, _ := c.calendar(tx, owner)
+	next, _ := c.cfg().Cadence.Next(0, c.today, cal)
 	return &touchbase.Opportunity{
 		AccountID: acct.ID, Name: name, AmountMinor: amount.Minor, Currency: cur, CloseDate: close,
 		Stage: 1, Status: touchbase.OpportunityOpen, Owner: owner, Source: acct.Source,
@@ -187,7 +188,7 @@ func (c *call) deal() (*Reply, error) {
 		if err != nil {
 			return err
 		}
-		o := c.newOpportunity(acct, name, owner, amount, close)
+		o := c.newOpportunity(tx, acct, name, owner, amount, close)
 		if err := tx.CreateOpportunity(o); err != nil {
 			return err
 		}
@@ -414,13 +415,7 @@ func (c *call) handToSuccess(tx touchbase.Tx, o *touchbase.Opportunity, reply *R
 	}
 	// The onboarding follow-up: two business days later, at 09:00 where the
 	// Customer Success rep is.
-	zone := ""
-	if r, err := tx.Rep(to); err == nil {
-		zone = r.TimeZone
-	}
-	loc := c.h.location(zone)
-	cal := touchbase.CalendarForZone(zone)
-	cal.Holidays = append(cal.Holidays, c.cfg().Calendar.Holidays...)
+	cal, loc := c.calendar(tx, to)
 	day := cal.AddBusinessDays(touchbase.DateOf(c.now.In(loc)), 2)
 	return c.notifyAt(tx, reply, to, &Reply{
 		Title: fmt.Sprintf("Onboarding follow-up: %s became a customer %s. Has the kick-off happened?", acct.Name, formatDate(c.today)),

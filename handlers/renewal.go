@@ -169,7 +169,7 @@ func (c *call) upsell() (*Reply, error) {
 		if err != nil {
 			return err
 		}
-		o := c.newOpportunity(a, args[1], owner, amount, close)
+		o := c.newOpportunity(tx, a, args[1], owner, amount, close)
 		o.Kind = kind
 		if err := tx.CreateOpportunity(o); err != nil {
 			return err

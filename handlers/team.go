@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,6 +46,8 @@ func (c *call) team() (*Reply, error) {
 		switch sub {
 		case "create", "new", "add-team":
 			return c.teamCreate(tx, name, args, reply)
+		case "holiday", "holidays":
+			return c.teamHolidays(tx, name, args, reply)
 		case "add", "join", "remove", "rm", "manager", "managers", "lead":
 		default:
 			return touchbase.Errorf(touchbase.EINVALID, "%q is not a team command. %s", sub, usage)
@@ -131,6 +134,42 @@ func (c *call) teamCreate(tx touchbase.Tx, name string, args []string, reply *Re
 	}
 	reply.Title = fmt.Sprintf("Created team %s (%s).", t.Name, t.Function)
 	reply.Lines = []string{fmt.Sprintf("Add reps: /tb team add %s @rep — and a manager: /tb team manager %s @boss", quoteArg(t.Name), quoteArg(t.Name))}
+	return nil
+}
+
+// teamHolidays adds the team's own days off (no reminders, no cadence
+// days), or clears them with "none".
+func (c *call) teamHolidays(tx touchbase.Tx, name string, args []string, reply *Reply) error {
+	t, err := tx.Team(name)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return touchbase.Errorf(touchbase.EINVALID, "Which days? /tb team holiday %s 2026-12-28 2027-01-04, or none to clear them.", quoteArg(t.Name))
+	}
+	if len(args) == 1 && touchbase.Fold(args[0]) == "none" {
+		t.Holidays = nil
+	} else {
+		for _, a := range args {
+			d, err := touchbase.ParseDate(a, c.today)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(t.Holidays, d) {
+				t.Holidays = append(t.Holidays, d)
+			}
+		}
+		slices.SortFunc(t.Holidays, touchbase.Date.Compare)
+	}
+	if err := tx.PutTeam(t); err != nil {
+		return err
+	}
+	days := make([]string, len(t.Holidays))
+	for i, d := range t.Holidays {
+		days[i] = d.String()
+	}
+	reply.Title = fmt.Sprintf("%s's own holidays: %s.", t.Name, cmp.Or(strings.Join(days, ", "), "none"))
+	reply.Lines = []string{"Public holidays come from the team's time zone (Japan's for Asia/Tokyo); these are added to them."}
 	return nil
 }
 

@@ -14,12 +14,19 @@ import (
 // Nothing due, no message.
 func (s *Scheduler) reminders(ctx context.Context, now time.Time) (int, error) {
 	var reps []*touchbase.Rep
-	if err := s.DB.View(ctx, func(tx touchbase.Tx) (err error) { reps, err = tx.Reps(); return err }); err != nil {
+	var teams []*touchbase.Team
+	if err := s.DB.View(ctx, func(tx touchbase.Tx) (err error) {
+		if reps, err = tx.Reps(); err != nil {
+			return err
+		}
+		teams, err = tx.Teams()
+		return err
+	}); err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, rep := range reps {
-		l := s.localFor(rep.TimeZone, now)
+		l := s.localFor(rep.TimeZone, touchbase.TeamOf(teams, rep.ID), now)
 		if !s.workingMorning(l) {
 			continue
 		}
@@ -87,13 +94,17 @@ func (s *Scheduler) stalled(ctx context.Context, now time.Time) (int, error) {
 
 func (s *Scheduler) ownerLocal(ctx context.Context, id string, now time.Time) local {
 	zone := ""
+	var team *touchbase.Team
 	_ = s.DB.View(ctx, func(tx touchbase.Tx) error {
 		if r, err := tx.Rep(id); err == nil {
 			zone = r.TimeZone
 		}
+		if teams, err := tx.Teams(); err == nil {
+			team = touchbase.TeamOf(teams, id)
+		}
 		return nil
 	})
-	return s.localFor(zone, now)
+	return s.localFor(zone, team, now)
 }
 
 // nurture brings nurture leads whose recycle date has come back into the

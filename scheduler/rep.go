@@ -15,13 +15,14 @@ type local struct {
 	now   time.Time
 }
 
-func (s *Scheduler) localFor(zone string, now time.Time) local {
+// localFor is the clock of a rep in zone; team, when the rep has one, gives
+// the business calendar (its zone's holidays and its own days off).
+func (s *Scheduler) localFor(zone string, team *touchbase.Team, now time.Time) local {
 	loc, err := time.LoadLocation(zone)
 	if err != nil || zone == "" {
 		loc = time.UTC
 	}
-	cal := touchbase.CalendarForZone(zone)
-	cal.Holidays = append(cal.Holidays, s.Config.Calendar.Holidays...)
+	cal := touchbase.CalendarFor(zone, team, s.Config.Calendar.Holidays)
 	t := now.In(loc)
 	return local{loc: loc, cal: cal, today: touchbase.DateOf(t), now: t}
 }

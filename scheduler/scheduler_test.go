@@ -361,3 +361,24 @@ func TestDigest(t *testing.T) {
 		t.Fatalf("posted %d again", n)
 	}
 }
+
+// Ensure a team's own holidays hold back its reps' reminders, on top of
+// its zone's public holidays.
+func TestReminders_TeamHolidays(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 25, 8, 0, 0, 0, newYork))
+	f.as("boss", "America/New_York", `/tb team create "FS NY" field_sales #fs-ny tz:America/New_York`)
+	f.as("boss", "America/New_York", `/tb team add "FS NY" @amy`)
+	r := f.as("boss", "America/New_York", `/tb team holiday "FS NY" 2026-11-26 2026-11-27`)
+	if !strings.Contains(r.Title, "2026-11-26, 2026-11-27") {
+		t.Fatalf("reply %q", r.Title)
+	}
+	f.as("amy", "America/New_York", `/lead "Bob" company:Initech`)
+	for _, day := range []int{26, 27} { // Thanksgiving and the day after
+		if n := f.run(scheduler.JobReminders, time.Date(2026, 11, day, 9, 30, 0, 0, newYork)); n != 0 {
+			t.Fatalf("reminder sent on the team's holiday 11-%d", day)
+		}
+	}
+	if n := f.run(scheduler.JobReminders, time.Date(2026, 11, 30, 9, 30, 0, 0, newYork)); n != 1 {
+		t.Fatalf("no reminder on Monday after the holidays: %d", n)
+	}
+}

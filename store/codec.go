@@ -881,6 +881,9 @@ func encodeTeam(t *touchbase.Team) ([]byte, error) {
 	e.str(6, t.TimeZone)
 	e.time(7, t.CreatedAt)
 	e.str(8, t.DigestSchedule)
+	for _, h := range t.Holidays {
+		e.date(9, h)
+	}
 	return e.b, e.err
 }
 
@@ -904,6 +907,8 @@ func decodeTeam(b []byte, t *touchbase.Team) error {
 			t.CreatedAt = d.time()
 		case 8:
 			t.DigestSchedule = d.str()
+		case 9:
+			t.Holidays = append(t.Holidays, d.date())
 		default:
 			d.skip()
 		}
