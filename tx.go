@@ -13,6 +13,11 @@ type Tx interface {
 	PutRep(r *Rep) error
 	Reps() ([]*Rep, error)
 
+	// Conversation returns the conversation that reaches key (ENOTFOUND
+	// when none was seen); PutConversation keeps the latest one per key.
+	Conversation(key string) (*Conversation, error)
+	PutConversation(c *Conversation) error
+
 	Team(name string) (*Team, error) // by name, forgivingly (see NameKey)
 	PutTeam(t *Team) error
 	Teams() ([]*Team, error)

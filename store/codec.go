@@ -871,6 +871,40 @@ func decodeRep(b []byte, r *touchbase.Rep) error {
 	return d.err
 }
 
+func encodeConversation(c *touchbase.Conversation) ([]byte, error) {
+	e := newEnc(128)
+	e.str(1, c.Key)
+	e.str(2, c.ServiceURL)
+	e.str(3, c.ConversationID)
+	e.str(4, c.TenantID)
+	e.str(5, c.BotID)
+	e.time(6, c.UpdatedAt)
+	return e.b, e.err
+}
+
+func decodeConversation(b []byte, c *touchbase.Conversation) error {
+	d := newDec(b)
+	for d.next() {
+		switch d.num {
+		case 1:
+			c.Key = d.str()
+		case 2:
+			c.ServiceURL = d.str()
+		case 3:
+			c.ConversationID = d.str()
+		case 4:
+			c.TenantID = d.str()
+		case 5:
+			c.BotID = d.str()
+		case 6:
+			c.UpdatedAt = d.time()
+		default:
+			d.skip()
+		}
+	}
+	return d.err
+}
+
 func encodeTeam(t *touchbase.Team) ([]byte, error) {
 	e := newEnc(128)
 	e.str(1, t.Name)

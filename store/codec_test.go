@@ -111,6 +111,14 @@ func TestCodec_EveryField(t *testing.T) {
 			got, err := tx.Rep(want.ID)
 			return got, want, err
 		}},
+		{"conversation", func(tx touchbase.Tx) (any, any, error) {
+			want := filled[touchbase.Conversation]()
+			if err := tx.PutConversation(want); err != nil {
+				return nil, nil, err
+			}
+			got, err := tx.Conversation(want.Key)
+			return got, want, err
+		}},
 		{"team", func(tx touchbase.Tx) (any, any, error) {
 			want := filled[touchbase.Team]()
 			if err := tx.PutTeam(want); err != nil {

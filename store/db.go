@@ -75,6 +75,9 @@ var (
 	renewalAccountBucket = []byte("renewal_account") // account id, renewal id
 	renewalOwnerBucket   = []byte("renewal_owner")   // owner 0x00 id
 	renewalDueBucket     = []byte("renewal_due")     // "2006-01-02" id, pending renewals only
+
+	// Schema version 4.
+	conversationsBucket = []byte("conversations") // key → Conversation
 )
 
 // allBuckets is every bucket of the current schema; Open creates the missing
@@ -92,6 +95,7 @@ var allBuckets = [][]byte{
 	claimsBucket, claimsByTimeBucket,
 	outboxBucket, outboxKeysBucket, outboxDueBucket,
 	renewalsBucket, renewalAccountBucket, renewalOwnerBucket, renewalDueBucket,
+	conversationsBucket,
 }
 
 // Keys of the meta bucket.
@@ -128,6 +132,12 @@ var migrations = []func(*bbolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	// 3 → 4: conversation references, for platforms that need one to send
+	// a message on their own (Teams). New and empty.
+	func(btx *bbolt.Tx) error {
+		_, err := btx.CreateBucketIfNotExists(conversationsBucket)
+		return err
 	},
 }
 

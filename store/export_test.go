@@ -29,18 +29,20 @@ func SetStoredSchemaVersion(db *DB, v uint64) error {
 
 // The record codecs, for fuzzing.
 var (
-	EncodeLead        = encodeLead
-	DecodeLead        = decodeLead
-	EncodeOpportunity = encodeOpportunity
-	DecodeOpportunity = decodeOpportunity
-	EncodeActivity    = encodeActivity
-	DecodeActivity    = decodeActivity
-	EncodeTeam        = encodeTeam
-	DecodeTeam        = decodeTeam
-	EncodeMessage     = encodeMessage
-	DecodeMessage     = decodeMessage
-	EncodeRenewal     = encodeRenewal
-	DecodeRenewal     = decodeRenewal
+	EncodeLead         = encodeLead
+	DecodeLead         = decodeLead
+	EncodeOpportunity  = encodeOpportunity
+	DecodeOpportunity  = decodeOpportunity
+	EncodeActivity     = encodeActivity
+	DecodeActivity     = decodeActivity
+	EncodeTeam         = encodeTeam
+	DecodeTeam         = decodeTeam
+	EncodeMessage      = encodeMessage
+	DecodeMessage      = decodeMessage
+	EncodeRenewal      = encodeRenewal
+	DecodeRenewal      = decodeRenewal
+	EncodeConversation = encodeConversation
+	DecodeConversation = decodeConversation
 )
 
 // addedIn lists, for each schema version from 2 on, the buckets and meta
@@ -48,6 +50,7 @@ var (
 var addedIn = map[uint64]struct{ buckets, metaKeys [][]byte }{
 	2: {[][]byte{claimsBucket, claimsByTimeBucket, outboxBucket, outboxKeysBucket, outboxDueBucket}, [][]byte{outboxDepthKey}},
 	3: {[][]byte{renewalsBucket, renewalAccountBucket, renewalOwnerBucket, renewalDueBucket}, nil},
+	4: {[][]byte{conversationsBucket}, nil},
 }
 
 // DowngradeTo turns db's file into what schema version v wrote, as a file

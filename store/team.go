@@ -27,6 +27,27 @@ func (tx *tx) PutRep(r *touchbase.Rep) error {
 	return put(tx.bucket(repsBucket), []byte(r.ID), r, "rep", encodeRep)
 }
 
+// Conversation returns the conversation that reaches key, or ENOTFOUND.
+func (tx *tx) Conversation(key string) (*touchbase.Conversation, error) {
+	v := tx.bucket(conversationsBucket).Get([]byte(key))
+	if v == nil {
+		return nil, touchbase.Errorf(touchbase.ENOTFOUND, "no conversation reaches %s yet", key)
+	}
+	c := new(touchbase.Conversation)
+	if err := decodeConversation(v, c); err != nil {
+		return nil, fmt.Errorf("store: decode conversation %s: %w", key, err)
+	}
+	return c, nil
+}
+
+// PutConversation stores c, replacing the one of the same key.
+func (tx *tx) PutConversation(c *touchbase.Conversation) error {
+	if c.Key == "" {
+		return touchbase.Errorf(touchbase.EINVALID, "a conversation needs the key it reaches")
+	}
+	return put(tx.bucket(conversationsBucket), []byte(c.Key), c, "conversation", encodeConversation)
+}
+
 // Reps returns every rep in ID order.
 func (tx *tx) Reps() ([]*touchbase.Rep, error) {
 	return list(tx.bucket(repsBucket), "rep", decodeRep)
