@@ -31,6 +31,10 @@ type User struct {
 	ID       string // the platform's user id
 	Name     string // display name
 	TimeZone string // IANA zone, e.g. Asia/Tokyo; "" means UTC
+	// Channel is the conversation the command was typed in, as messages
+	// are addressed to it ("<#C123>" in Slack, "teams:19:…" in Teams);
+	// "/tb team create … here" makes it the team's channel.
+	Channel string
 }
 
 // Handler runs commands.

@@ -113,10 +113,14 @@ func (c *call) teamCreate(tx touchbase.Tx, name string, args []string, reply *Re
 	}
 	t := &touchbase.Team{Name: name, Function: fn, CreatedAt: c.now.UTC(), Members: []string{}, Managers: []string{}}
 	for _, a := range args[1:] {
-		if !strings.HasPrefix(a, "#") && !strings.HasPrefix(a, "<#") {
-			return touchbase.Errorf(touchbase.EINVALID, "%q: after the function comes the team's channel, as #is-tokyo.", a)
+		switch {
+		case touchbase.Fold(a) == "here" && c.user.Channel != "":
+			t.Channel = c.user.Channel
+		case strings.HasPrefix(a, "#") || strings.HasPrefix(a, "<#"):
+			t.Channel = a
+		default:
+			return touchbase.Errorf(touchbase.EINVALID, "%q: after the function comes the team's channel, as #is-tokyo, or here for this channel.", a)
 		}
-		t.Channel = a
 	}
 	if tz, ok := c.cmd.Opts["tz"]; ok {
 		if _, err := time.LoadLocation(tz); err != nil || tz == "" {

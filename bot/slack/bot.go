@@ -249,6 +249,9 @@ func (b *Bot) runCommand(ctx context.Context, sc slackgo.SlashCommand, cmd *hand
 		}
 	}()
 	u := b.user(ctx, sc.UserID, sc.UserName)
+	if sc.ChannelID != "" {
+		u.Channel = "<#" + sc.ChannelID + ">"
+	}
 	r, err := b.Handler.Run(ctx, u, cmd)
 	switch {
 	case err != nil:

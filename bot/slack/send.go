@@ -30,6 +30,9 @@ type Sender struct {
 	MaxAttempts int
 	// Poll is how often the outbox is checked when nothing wakes the sender.
 	Poll time.Duration
+	// Accept says which recipients are Slack's: by default all but the
+	// other platforms' ("teams:…"), which share the outbox.
+	Accept func(to string) bool
 
 	wake       chan struct{}
 	pauseUntil time.Time
@@ -43,6 +46,7 @@ func NewSender(db handlers.DB, client *slackgo.Client) *Sender {
 		MaxAttempts: 12,
 		Poll:        2 * time.Second,
 		wake:        make(chan struct{}, 1),
+		Accept:      func(to string) bool { return !strings.HasPrefix(to, "teams:") },
 	}
 }
 
@@ -96,7 +100,9 @@ func (s *Sender) Flush(ctx context.Context) (time.Duration, error) {
 		}
 		var due []*touchbase.Message
 		err := s.DB.View(ctx, func(tx touchbase.Tx) (err error) {
-			due, err = tx.DueMessages(now, 50)
+			// All that is due: another platform's messages may be waiting
+			// at the front, and must not starve Slack's.
+			due, err = tx.DueMessages(now, 0)
 			return err
 		})
 		if err != nil || len(due) == 0 {
@@ -107,7 +113,7 @@ func (s *Sender) Flush(ctx context.Context) (time.Duration, error) {
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}
-			if tried[m.ID] {
+			if tried[m.ID] || !s.Accept(m.To) {
 				continue
 			}
 			tried[m.ID] = true
