@@ -71,6 +71,9 @@ type Tx interface {
 	// DueMessages returns up to limit messages not sent, not failed, and
 	// whose NextAttempt is at or before now, oldest first.
 	DueMessages(now time.Time, limit int) ([]*Message, error)
+	// MessageByKey returns the message enqueued under key, sent or not
+	// (ENOTFOUND when none was).
+	MessageByKey(key string) (*Message, error)
 	// UpdateMessage records a delivery attempt (ENOTFOUND when missing).
 	UpdateMessage(m *Message) error
 	// OutboxDepth counts the messages not sent and not failed.

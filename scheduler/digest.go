@@ -18,14 +18,10 @@ import (
 // note): a digest missed entirely while touchbase was down is not lost.
 const lookback = 15 * 24 * time.Hour
 
-// errPeek rolls back the transaction that only looks whether a key was
-// claimed.
-var errPeek = errors.New("scheduler: peek")
-
 // digests posts each team's weekly digest to its channel at the team's
 // schedule (Monday 09:00 in the team's zone by default), covering the
-// seven days up to that morning. Each digest is claimed under
-// digest/TEAM/DAY in the transaction that enqueues it; one that should
+// seven days up to that morning. Each digest is enqueued under the key
+// digest/TEAM/DAY, which is never enqueued twice; one that should
 // have gone out while touchbase was down is posted late with a note.
 func (s *Scheduler) digests(ctx context.Context, now time.Time) (int, error) {
 	var teams []*touchbase.Team
@@ -106,18 +102,15 @@ func (s *Scheduler) teamDigest(ctx context.Context, t *touchbase.Team, loc *time
 	key := fmt.Sprintf("digest/%s/%s", touchbase.NameKey(t.Name), touchbase.DateOf(due))
 	// Cheap look first: computing a digest reads everything.
 	done := false
-	if err := s.DB.Update(ctx, func(tx touchbase.Tx) error {
-		fresh, err := tx.Claim(key, now)
-		if err != nil {
-			return err
+	if err := s.DB.View(ctx, func(tx touchbase.Tx) error {
+		_, err := tx.MessageByKey(key)
+		done = err == nil
+		if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
+			return nil
 		}
-		done = !fresh
-		return errPeek
-	}); err != nil && !errors.Is(err, errPeek) {
+		return err
+	}); err != nil || done {
 		return false, err
-	}
-	if done {
-		return false, nil
 	}
 	// The week of whole days up to the scheduled morning.
 	end := touchbase.DateOf(due).In(loc)
@@ -136,11 +129,8 @@ func (s *Scheduler) teamDigest(ctx context.Context, t *touchbase.Team, loc *time
 		r.Image = &handlers.Image{Name: "funnel-" + touchbase.DateOf(due).String() + ".png", Title: "Funnel and pipeline, week to " + touchbase.DateOf(due).AddDays(-1).String(), PNG: png}
 	}
 	added := false
-	err = s.DB.Update(ctx, func(tx touchbase.Tx) error {
-		fresh, err := tx.Claim(key, now)
-		if err != nil || !fresh {
-			return err
-		}
+	err = s.DB.Update(ctx, func(tx touchbase.Tx) (err error) {
+		// Enqueue adds nothing when a run at the same time got there first.
 		added, err = enqueue(tx, key, t.Channel, r, now)
 		return err
 	})

@@ -31,6 +31,22 @@ func (s *Scheduler) reminders(ctx context.Context, now time.Time) (int, error) {
 			continue
 		}
 		key := fmt.Sprintf("reminders/%s/%s", rep.ID, l.today)
+		// Already sent today: nothing to compute (the job runs every few
+		// minutes all day).
+		sent := false
+		if err := s.DB.View(ctx, func(tx touchbase.Tx) error {
+			_, err := tx.MessageByKey(key)
+			sent = err == nil
+			if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
+				return nil
+			}
+			return err
+		}); err != nil {
+			return n, err
+		}
+		if sent {
+			continue
+		}
 		err := s.DB.Update(ctx, func(tx touchbase.Tx) error {
 			r, err := handlers.Reminder(tx, s.Config, rep.ID, l.today)
 			if err != nil || r == nil {

@@ -33,3 +33,29 @@ func TestTx_Conversation(t *testing.T) {
 		return nil
 	})
 }
+
+// Ensure a message is found by its key, sent or not, and an unknown key is
+// ENOTFOUND.
+func TestTx_MessageByKey(t *testing.T) {
+	db := MustOpenDB(t)
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		if _, err := tx.Enqueue(&touchbase.Message{Key: "reminders/U1/2026-11-24", To: "U1", Body: []byte("{}"), CreatedAt: time.Unix(1, 0)}); err != nil {
+			return err
+		}
+		m, err := tx.MessageByKey("reminders/U1/2026-11-24")
+		if err != nil || m.To != "U1" {
+			t.Fatalf("MessageByKey=%+v, %v", m, err)
+		}
+		m.SentAt = time.Unix(2, 0)
+		if err := tx.UpdateMessage(m); err != nil {
+			return err
+		}
+		if m, err := tx.MessageByKey("reminders/U1/2026-11-24"); err != nil || m.SentAt.IsZero() {
+			t.Fatalf("sent MessageByKey=%+v, %v", m, err)
+		}
+		if _, err := tx.MessageByKey("nope"); touchbase.ErrorCode(err) != touchbase.ENOTFOUND {
+			t.Fatalf("MessageByKey(nope)=%v, want ENOTFOUND", err)
+		}
+		return nil
+	})
+}

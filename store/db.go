@@ -78,6 +78,10 @@ var (
 
 	// Schema version 4.
 	conversationsBucket = []byte("conversations") // key → Conversation
+
+	// Schema version 5.
+	leadOwnerDueBucket = []byte("lead_owner_due") // owner 0x00 "2006-01-02" id; open leads with a follow-up only
+	oppOwnerDueBucket  = []byte("opp_owner_due")  // the same for open opportunities
 )
 
 // allBuckets is every bucket of the current schema; Open creates the missing
@@ -96,6 +100,7 @@ var allBuckets = [][]byte{
 	outboxBucket, outboxKeysBucket, outboxDueBucket,
 	renewalsBucket, renewalAccountBucket, renewalOwnerBucket, renewalDueBucket,
 	conversationsBucket,
+	leadOwnerDueBucket, oppOwnerDueBucket,
 }
 
 // Keys of the meta bucket.
@@ -138,6 +143,43 @@ var migrations = []func(*bbolt.Tx) error{
 	func(btx *bbolt.Tx) error {
 		_, err := btx.CreateBucketIfNotExists(conversationsBucket)
 		return err
+	},
+	// 4 → 5: one rep's follow-ups due, by owner and date, so the morning
+	// reminder of each rep reads only their own. Built from the records.
+	func(btx *bbolt.Tx) error {
+		leads, err := btx.CreateBucketIfNotExists(leadOwnerDueBucket)
+		if err != nil {
+			return err
+		}
+		opps, err := btx.CreateBucketIfNotExists(oppOwnerDueBucket)
+		if err != nil {
+			return err
+		}
+		if btx.Bucket(leadsBucket) == nil {
+			return nil // a new file: nothing to index
+		}
+		if err := btx.Bucket(leadsBucket).ForEach(func(_, v []byte) error {
+			l := new(touchbase.Lead)
+			if err := decodeLead(v, l); err != nil {
+				return err
+			}
+			if k := ownerDueKey(l.Owner, l.Status.Open(), l.NextFollowUp, l.ID); k != nil {
+				return leads.Put(k, nil)
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("index leads by owner and due date: %w", err)
+		}
+		return btx.Bucket(oppsBucket).ForEach(func(_, v []byte) error {
+			o := new(touchbase.Opportunity)
+			if err := decodeOpportunity(v, o); err != nil {
+				return err
+			}
+			if k := ownerDueKey(o.Owner, o.Open(), o.NextFollowUp, o.ID); k != nil {
+				return opps.Put(k, nil)
+			}
+			return nil
+		})
 	},
 }
 

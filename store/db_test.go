@@ -225,10 +225,10 @@ func TestDB_Open_MigrateV1(t *testing.T) {
 	db = MustOpenDBAt(t, path)
 	if got, err := store.StoredSchemaVersion(db); err != nil {
 		t.Fatal(err)
-	} else if want := uint64(4); got != want || want != store.SchemaVersion {
+	} else if want := uint64(5); got != want || want != store.SchemaVersion {
 		t.Fatalf("version=%d, want %d (SchemaVersion %d)", got, want, store.SchemaVersion)
 	}
-	want := []string{"claims", "claims_by_time", "conversations", "outbox", "outbox_due", "outbox_keys",
+	want := []string{"claims", "claims_by_time", "conversations", "lead_owner_due", "opp_owner_due", "outbox", "outbox_due", "outbox_keys",
 		"renewal_account", "renewal_due", "renewal_owner", "renewals"}
 	if added := addedBuckets(t, db, before); !slices.Equal(added, want) {
 		t.Fatalf("buckets added=%v, want %v", added, want)
@@ -317,7 +317,7 @@ func TestDB_Open_MigrateV2(t *testing.T) {
 	} else if want := store.SchemaVersion; got != want {
 		t.Fatalf("version=%d, want %d", got, want)
 	}
-	if added, want := addedBuckets(t, db, before), []string{"conversations", "renewal_account", "renewal_due", "renewal_owner", "renewals"}; !slices.Equal(added, want) {
+	if added, want := addedBuckets(t, db, before), []string{"conversations", "lead_owner_due", "opp_owner_due", "renewal_account", "renewal_due", "renewal_owner", "renewals"}; !slices.Equal(added, want) {
 		t.Fatalf("buckets added=%v, want %v", added, want)
 	}
 	checkSeeded(t, db, s)

@@ -51,6 +51,7 @@ var addedIn = map[uint64]struct{ buckets, metaKeys [][]byte }{
 	2: {[][]byte{claimsBucket, claimsByTimeBucket, outboxBucket, outboxKeysBucket, outboxDueBucket}, [][]byte{outboxDepthKey}},
 	3: {[][]byte{renewalsBucket, renewalAccountBucket, renewalOwnerBucket, renewalDueBucket}, nil},
 	4: {[][]byte{conversationsBucket}, nil},
+	5: {[][]byte{leadOwnerDueBucket, oppOwnerDueBucket}, nil},
 }
 
 // DowngradeTo turns db's file into what schema version v wrote, as a file

@@ -52,6 +52,9 @@ func leadEntries(l *touchbase.Lead) []entry {
 	if l.Status.Open() && !l.NextFollowUp.IsZero() {
 		es = append(es, entry{leadDueBucket, dateKey(l.NextFollowUp, l.ID), nil})
 	}
+	if k := ownerDueKey(l.Owner, l.Status.Open(), l.NextFollowUp, l.ID); k != nil {
+		es = append(es, entry{leadOwnerDueBucket, k, nil})
+	}
 	if e := emailKey(l.Email); e != "" {
 		es = append(es, entry{leadEmailBucket, strKey(e, l.ID), nil})
 	}
@@ -88,6 +91,9 @@ func (tx *tx) Leads(f touchbase.LeadFilter) ([]*touchbase.Lead, error) {
 	switch {
 	case f.Email != "":
 		err = walkPrefix(tx.bucket(leadEmailBucket), strPrefix(emailKey(f.Email)), keep)
+	case f.Owner != "" && !f.DueBy.IsZero():
+		err = walkOwnerDue(tx.bucket(leadOwnerDueBucket), f.Owner, f.DueBy, keep)
+		slices.SortFunc(out, func(a, b *touchbase.Lead) int { return cmp.Compare(a.ID, b.ID) })
 	case !f.DueBy.IsZero():
 		err = walkDue(tx.bucket(leadDueBucket), f.DueBy, keep)
 		slices.SortFunc(out, func(a, b *touchbase.Lead) int { return cmp.Compare(a.ID, b.ID) })

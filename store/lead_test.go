@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/store"
 )
 
 // Ensure a lead round-trips through create, get and update.
@@ -176,4 +177,62 @@ func TestTx_UpdateLead_Names(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Ensure one owner's due leads come from the owner-and-date index, follow
+// updates, and are rebuilt by the migration from a version-4 file.
+func TestTx_Leads_OwnerDue(t *testing.T) {
+	path := t.TempDir() + "/touchbase.db"
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		for i, owner := range []string{"sato", "kato", "sato", "sato"} {
+			l := &touchbase.Lead{Name: "L", Owner: owner, Status: touchbase.LeadWorking, NextFollowUp: day(1 + i)}
+			if i == 3 {
+				l.Status = touchbase.LeadNurture // not open: not due
+			}
+			if err := tx.CreateLead(l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	want := []uint64{1, 3}
+	check := func(db *store.DB) {
+		t.Helper()
+		MustView(t, db, func(tx touchbase.Tx) error {
+			ls, err := tx.Leads(touchbase.LeadFilter{Owner: "sato", Open: true, DueBy: day(10)})
+			if err != nil {
+				return err
+			}
+			var got []uint64
+			for _, l := range ls {
+				got = append(got, l.ID)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("sato's due leads=%v, want %v", got, want)
+			}
+			return nil
+		})
+	}
+	check(db)
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		l, err := tx.Lead(3)
+		if err != nil {
+			return err
+		}
+		l.NextFollowUp = day(20) // snoozed past the day asked
+		return tx.UpdateLead(l)
+	})
+	want = []uint64{1}
+	check(db)
+	if err := store.DowngradeTo(db, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check(MustOpenDBAt(t, path))
 }

@@ -9,6 +9,15 @@ import (
 	"github.com/touchbase/touchbase"
 )
 
+// MessageByKey returns the message enqueued under key, or ENOTFOUND.
+func (tx *tx) MessageByKey(key string) (*touchbase.Message, error) {
+	id := tx.bucket(outboxKeysBucket).Get([]byte(key))
+	if id == nil {
+		return nil, touchbase.Errorf(touchbase.ENOTFOUND, "no message %s", key)
+	}
+	return getByID(tx.bucket(outboxBucket), idSuffix(id), "message", decodeMessage)
+}
+
 // Enqueue stores m in the outbox and reports true, or reports false and
 // stores nothing when a message with m.Key is there already (sent, failed or
 // pending). A message with ID 0 gets the next ID; a given ID is kept, and

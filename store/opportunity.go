@@ -49,6 +49,9 @@ func (tx *tx) opportunityEntries(o *touchbase.Opportunity) []entry {
 	if o.Open() && !o.NextFollowUp.IsZero() {
 		es = append(es, entry{oppDueBucket, dateKey(o.NextFollowUp, o.ID), nil})
 	}
+	if k := ownerDueKey(o.Owner, o.Open(), o.NextFollowUp, o.ID); k != nil {
+		es = append(es, entry{oppOwnerDueBucket, k, nil})
+	}
 	if o.AccountID != 0 {
 		es = append(es, entry{oppAccountBucket, concat(u64(o.AccountID), u64(o.ID)), nil})
 	}
@@ -87,6 +90,9 @@ func (tx *tx) Opportunities(f touchbase.OpportunityFilter) ([]*touchbase.Opportu
 	switch {
 	case f.AccountID != 0:
 		err = walkPrefix(tx.bucket(oppAccountBucket), u64(f.AccountID), byIndex)
+	case f.Owner != "" && !f.DueBy.IsZero():
+		err = walkOwnerDue(tx.bucket(oppOwnerDueBucket), f.Owner, f.DueBy, byIndex)
+		slices.SortFunc(out, func(a, b *touchbase.Opportunity) int { return cmp.Compare(a.ID, b.ID) })
 	case !f.DueBy.IsZero():
 		err = walkDue(tx.bucket(oppDueBucket), f.DueBy, byIndex)
 		slices.SortFunc(out, func(a, b *touchbase.Opportunity) int { return cmp.Compare(a.ID, b.ID) })

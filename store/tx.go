@@ -52,6 +52,28 @@ func strKey(s string, id uint64) []byte {
 	return concat([]byte(s), []byte{0}, u64(id))
 }
 
+// ownerDueKey returns owner 0x00 "2006-01-02" id for an open record with an
+// owner and a follow-up date, and nil otherwise.
+func ownerDueKey(owner string, open bool, due touchbase.Date, id uint64) []byte {
+	if owner == "" || !open || due.IsZero() {
+		return nil
+	}
+	return concat([]byte(owner), []byte{0}, []byte(due.String()), u64(id))
+}
+
+// walkOwnerDue walks owner's entries of an owner-due index up to day d.
+func walkOwnerDue(b *bbolt.Bucket, owner string, d touchbase.Date, fn func(k, v []byte) error) error {
+	prefix := concat([]byte(owner), []byte{0})
+	end := []byte(d.String())
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k[len(prefix):len(k)-8], end) <= 0; k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // dateKey returns "2006-01-02" id: date strings sort as days do.
 func dateKey(d touchbase.Date, id uint64) []byte {
 	return concat([]byte(d.String()), u64(id))
