@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 30s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build test lint bench fuzz
+.PHONY: build test lint bench fuzz teams-package
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/touchbase ./cmd/touchbase
@@ -28,3 +28,7 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+# The Teams app package to upload: make teams-package TEAMS_APP_ID=<the bot's App ID>
+teams-package:
+	$(GO) run ./cmd/touchbase teams-package --app-id "$(TEAMS_APP_ID)" --out bin/touchbase-teams.zip

@@ -124,9 +124,12 @@ Usage:
   touchbase export  [--db FILE] [--format json|csv] [--out DIR]
   touchbase import  [--db FILE] FILE
   touchbase backup  [--db FILE] FILE
+  touchbase teams-package --app-id GUID [--out touchbase-teams.zip]
   touchbase version
 
 The database is --db, else $TOUCHBASE_DB, else touchbase.db in the current directory.
+serve runs in Teams too (POST /api/messages) when TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID
+are set; TEAMS_OPENID_METADATA_URL and TEAMS_TOKEN_URL override Microsoft's endpoints.
 serve runs in Slack: Socket Mode when SLACK_APP_TOKEN (xapp-) is set, HTTP mode otherwise on
 TOUCHBASE_ADDR (default :3000) with /slack/commands, /slack/interactions, /slack/events and /healthz.
 It needs SLACK_BOT_TOKEN (xoxb-) and, in HTTP mode, SLACK_SIGNING_SECRET; SLACK_API_URL overrides
@@ -143,6 +146,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "serve":
 		return m.runServe(ctx, args[1:])
+	case "teams-package":
+		return m.runTeamsPackage(args[1:])
 	case "demo":
 		return m.runDemo(ctx, args[1:])
 	case "jobs":

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"image/png"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -268,5 +270,62 @@ func TestDemo(t *testing.T) {
 	m, err := png.Decode(bytes.NewReader(b))
 	if err != nil || m.Bounds().Dx() != 1200 {
 		t.Fatalf("chart: %v %v", err, m)
+	}
+}
+
+// Ensure the Teams app package holds the manifest with the App ID filled in
+// and the two icons at the sizes Teams asks for, and a bad App ID is refused.
+func TestTeamsPackage(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "pkg.zip")
+	m := NewMain()
+	var buf bytes.Buffer
+	m.Stdout, m.Stderr, m.Getenv = &buf, &buf, func(string) string { return "" }
+	if err := m.Run(context.Background(), []string{"teams-package", "--app-id", "not-a-guid", "--dir", "../../teams", "--out", out}); err == nil {
+		t.Fatal("a bad App ID was accepted")
+	}
+	id := "6f2b4d5e-1234-4abc-9def-0123456789ab"
+	if err := m.Run(context.Background(), []string{"teams-package", "--app-id", id, "--dir", "../../teams", "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	sizes := map[string]int{"color.png": 192, "outline.png": 32}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		switch f.Name {
+		case "manifest.json":
+			var man struct {
+				ID   string `json:"id"`
+				Bots []struct {
+					BotID        string `json:"botId"`
+					CommandLists []struct {
+						Commands []struct{ Title string } `json:"commands"`
+					} `json:"commandLists"`
+				} `json:"bots"`
+			}
+			if err := json.Unmarshal(b, &man); err != nil {
+				t.Fatal(err)
+			}
+			if man.ID != id || man.Bots[0].BotID != id || len(man.Bots[0].CommandLists[0].Commands) == 0 {
+				t.Fatalf("manifest=%+v", man)
+			}
+		default:
+			img, err := png.Decode(bytes.NewReader(b))
+			if err != nil || img.Bounds().Dx() != sizes[f.Name] || img.Bounds().Dy() != sizes[f.Name] {
+				t.Fatalf("%s: %v %v, want %d px square", f.Name, err, img, sizes[f.Name])
+			}
+			delete(sizes, f.Name)
+		}
+	}
+	if len(sizes) != 0 {
+		t.Fatalf("icons missing: %v", sizes)
 	}
 }
