@@ -5,18 +5,15 @@ import (
 	"fmt"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
-
 	"github.com/touchbase/touchbase"
-	"github.com/touchbase/touchbase/bot/slack"
 	"github.com/touchbase/touchbase/handlers"
 	"github.com/touchbase/touchbase/scheduler"
 )
 
 // runJobs runs one scheduled job once: `touchbase jobs run JOB [--now T]`.
-// With SLACK_BOT_TOKEN set, what it enqueued is delivered to Slack before it
-// returns; without, the messages are printed and stay in the outbox for the
-// next `serve`.
+// With Slack or Teams settings (as for serve), what it enqueued is delivered
+// before it returns; without, the messages are printed and stay in the
+// outbox for the next `serve`.
 func (m *Main) runJobs(ctx context.Context, args []string) error {
 	if len(args) < 2 || args[0] != "run" {
 		return fmt.Errorf("usage: touchbase jobs run <reminders|stalled|nurture|renewals|digest> [--now RFC3339] [--db FILE]")
@@ -31,6 +28,8 @@ func (m *Main) runJobs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Everything this run does happens at --now: what it enqueues is due then.
+	m.Now = func() time.Time { return now }
 	cfg, err := m.config()
 	if err != nil {
 		return err
@@ -46,17 +45,26 @@ func (m *Main) runJobs(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "%s: %d message(s) enqueued\n", job, n)
-	if token := m.Getenv("SLACK_BOT_TOKEN"); token != "" {
-		opts := []slackgo.Option{}
-		if u := m.Getenv("SLACK_API_URL"); u != "" {
-			opts = append(opts, slackgo.OptionAPIURL(u))
-		}
-		sender := slack.NewSender(db, slackgo.New(token, opts...))
-		sender.Logger, sender.Now = m.Logger, m.now
-		if _, err := sender.Flush(ctx); err != nil {
+	if m.Getenv("SLACK_BOT_TOKEN") != "" || m.Getenv("TEAMS_APP_ID") != "" {
+		st, err := m.readSettings()
+		if err != nil {
 			return err
 		}
-		fmt.Fprintln(m.Stdout, "delivered to Slack")
+		var outs []*handlers.Outbox
+		if st.slack {
+			_, o := m.slackOutbox(st, db)
+			outs = append(outs, o)
+		}
+		if st.teams {
+			_, o := m.teamsOutbox(st, db)
+			outs = append(outs, o)
+		}
+		for _, o := range outs {
+			if _, err := o.Flush(ctx); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(m.Stdout, "delivered")
 		return nil
 	}
 	// No Slack: show what waits in the outbox (it is sent by the next serve).

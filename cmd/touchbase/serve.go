@@ -16,47 +16,76 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/touchbase/touchbase/bot/slack"
+	"github.com/touchbase/touchbase/bot/teams"
 	"github.com/touchbase/touchbase/handlers"
 	"github.com/touchbase/touchbase/scheduler"
 )
 
-// slackSettings are the environment of `touchbase serve`.
-type slackSettings struct {
-	botToken, appToken, signingSecret, apiURL, addr string
+// settings are the environment of `touchbase serve`: Slack, Teams, or both.
+type settings struct {
+	addr string
+	// Slack, when SLACK_BOT_TOKEN is set.
+	slack                                          bool
+	botToken, appToken, signingSecret, slackAPIURL string
+	// Teams, when TEAMS_APP_ID is set.
+	teams                                  bool
+	teamsAppID, teamsPassword, teamsTenant string
+	teamsMetadataURL, teamsTokenURL        string
 }
 
-// readSlackSettings reads the environment and reports every problem, one
-// clear line each.
-func (m *Main) readSlackSettings() (slackSettings, error) {
-	s := slackSettings{
-		botToken:      strings.TrimSpace(m.Getenv("SLACK_BOT_TOKEN")),
-		appToken:      strings.TrimSpace(m.Getenv("SLACK_APP_TOKEN")),
-		signingSecret: strings.TrimSpace(m.Getenv("SLACK_SIGNING_SECRET")),
-		apiURL:        strings.TrimSpace(m.Getenv("SLACK_API_URL")),
-		addr:          cmp.Or(strings.TrimSpace(m.Getenv("TOUCHBASE_ADDR")), ":3000"),
+// readSettings reads the environment and reports every problem, one clear
+// line each.
+func (m *Main) readSettings() (settings, error) {
+	env := func(k string) string { return strings.TrimSpace(m.Getenv(k)) }
+	s := settings{
+		addr:     cmp.Or(env("TOUCHBASE_ADDR"), ":3000"),
+		botToken: env("SLACK_BOT_TOKEN"), appToken: env("SLACK_APP_TOKEN"), signingSecret: env("SLACK_SIGNING_SECRET"), slackAPIURL: env("SLACK_API_URL"),
+		teamsAppID: env("TEAMS_APP_ID"), teamsPassword: env("TEAMS_APP_PASSWORD"), teamsTenant: env("TEAMS_TENANT_ID"),
+		teamsMetadataURL: env("TEAMS_OPENID_METADATA_URL"), teamsTokenURL: env("TEAMS_TOKEN_URL"),
 	}
 	var problems []string
-	switch {
-	case s.botToken == "":
-		problems = append(problems, "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page")
-	case !strings.HasPrefix(s.botToken, "xoxb-"):
-		problems = append(problems, "SLACK_BOT_TOKEN does not start with xoxb-: use the Bot User OAuth Token, not a user or app token")
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	s.teams = s.teamsAppID != "" || s.teamsPassword != "" || s.teamsTenant != ""
+	s.slack = s.botToken != "" || !s.teams
+	if s.slack {
+		switch {
+		case s.botToken == "":
+			add("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page (or set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID for Teams)")
+		case !strings.HasPrefix(s.botToken, "xoxb-"):
+			add("SLACK_BOT_TOKEN does not start with xoxb-: use the Bot User OAuth Token, not a user or app token")
+		}
+		if s.appToken != "" && !strings.HasPrefix(s.appToken, "xapp-") {
+			add("SLACK_APP_TOKEN does not start with xapp-: use an App-Level Token with the connections:write scope")
+		}
+		if s.appToken == "" && s.signingSecret == "" {
+			add("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from the app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)")
+		}
+		if s.slackAPIURL != "" {
+			if !strings.HasPrefix(s.slackAPIURL, "http://") && !strings.HasPrefix(s.slackAPIURL, "https://") {
+				add("SLACK_API_URL %q is not an http(s) URL: e.g. https://slack.com/api/", s.slackAPIURL)
+			} else if !strings.HasSuffix(s.slackAPIURL, "/") {
+				s.slackAPIURL += "/"
+			}
+		}
 	}
-	if s.appToken != "" && !strings.HasPrefix(s.appToken, "xapp-") {
-		problems = append(problems, "SLACK_APP_TOKEN does not start with xapp-: use an App-Level Token with the connections:write scope")
-	}
-	if s.appToken == "" && s.signingSecret == "" {
-		problems = append(problems, "SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from the app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)")
-	}
-	if s.apiURL != "" {
-		if !strings.HasPrefix(s.apiURL, "http://") && !strings.HasPrefix(s.apiURL, "https://") {
-			problems = append(problems, fmt.Sprintf("SLACK_API_URL %q is not an http(s) URL: e.g. https://slack.com/api/", s.apiURL))
-		} else if !strings.HasSuffix(s.apiURL, "/") {
-			s.apiURL += "/"
+	if s.teams {
+		if s.teamsAppID == "" {
+			add("TEAMS_APP_ID is not set: the Microsoft App ID of the Azure Bot")
+		}
+		if s.teamsPassword == "" {
+			add("TEAMS_APP_PASSWORD is not set: a client secret of the bot's app registration")
+		}
+		if s.teamsTenant == "" {
+			add("TEAMS_TENANT_ID is not set: the directory (tenant) id of the single-tenant bot")
+		}
+		for k, v := range map[string]string{"TEAMS_OPENID_METADATA_URL": s.teamsMetadataURL, "TEAMS_TOKEN_URL": s.teamsTokenURL} {
+			if v != "" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+				add("%s %q is not an http(s) URL", k, v)
+			}
 		}
 	}
 	if _, _, err := net.SplitHostPort(s.addr); err != nil {
-		problems = append(problems, fmt.Sprintf("TOUCHBASE_ADDR %q is not host:port: e.g. :3000 or 127.0.0.1:3000", s.addr))
+		add("TOUCHBASE_ADDR %q is not host:port: e.g. :3000 or 127.0.0.1:3000", s.addr)
 	}
 	if len(problems) > 0 {
 		return s, errors.New(strings.Join(problems, "\n"))
@@ -64,16 +93,40 @@ func (m *Main) readSlackSettings() (slackSettings, error) {
 	return s, nil
 }
 
-// runServe runs touchbase in Slack until ctx is done: Socket Mode when
-// SLACK_APP_TOKEN is set, HTTP mode otherwise, plus /healthz, and the
-// outbox sender. It shuts down in order: stop intake, finish answers in
-// flight, flush the outbox, then (in Close) the database.
+// slackOutbox returns the Slack client of s and the outbox delivered
+// through it.
+func (m *Main) slackOutbox(s settings, db handlers.DB, opts ...slackgo.Option) (*slackgo.Client, *handlers.Outbox) {
+	if s.slackAPIURL != "" {
+		opts = append(opts, slackgo.OptionAPIURL(s.slackAPIURL))
+	}
+	client := slackgo.New(s.botToken, opts...)
+	out := slack.NewSender(db, client)
+	out.Logger, out.Now = m.Logger, m.now
+	return client, out
+}
+
+// teamsOutbox returns the Teams connector of s and the outbox delivered
+// through it.
+func (m *Main) teamsOutbox(s settings, db handlers.DB) (*teams.Connector, *handlers.Outbox) {
+	tokens := &teams.TokenSource{AppID: s.teamsAppID, Password: s.teamsPassword, TenantID: s.teamsTenant, TokenURL: s.teamsTokenURL, Now: m.now}
+	conn := &teams.Connector{Tokens: tokens}
+	out := handlers.NewOutbox(db, &teams.Poster{DB: db, Connector: conn})
+	out.Logger, out.Now = m.Logger, m.now
+	return conn, out
+}
+
+// runServe runs touchbase until ctx is done: in Slack (Socket Mode when
+// SLACK_APP_TOKEN is set, HTTP mode otherwise), in Teams (POST
+// /api/messages) when TEAMS_APP_ID is set, or both; plus /healthz, the
+// scheduler and each platform's outbox. It shuts down in order: stop
+// intake, stop the scheduler, finish answers in flight, flush the outboxes,
+// then (in Close) the database.
 func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs, dbPath := m.flagSet("serve")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := m.readSlackSettings()
+	s, err := m.readSettings()
 	if err != nil {
 		return err
 	}
@@ -85,53 +138,68 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := []slackgo.Option{}
-	if s.apiURL != "" {
-		opts = append(opts, slackgo.OptionAPIURL(s.apiURL))
-	}
-	if s.appToken != "" {
-		opts = append(opts, slackgo.OptionAppLevelToken(s.appToken))
-	}
-	client := slackgo.New(s.botToken, opts...)
-
 	h := handlers.NewHandler(db, cfg)
-	h.Logger = m.Logger
-	h.Now = m.now
-	sender := slack.NewSender(db, client)
-	sender.Logger, sender.Now = m.Logger, m.now
-	bot := slack.NewBot(h, client, sender)
-	bot.SigningSecret, bot.Logger, bot.Now = s.signingSecret, m.Logger, m.now
+	h.Logger, h.Now = m.Logger, m.now
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = sender.Run(ctx) })
+	var outboxes []*handlers.Outbox
+	wakeAll := func() {
+		for _, o := range outboxes {
+			o.Wake()
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	errc := make(chan error, 3)
+	var slackBot *slack.Bot
+	var sm *socketmode.Client
+	if s.slack {
+		var opts []slackgo.Option
+		if s.appToken != "" {
+			opts = append(opts, slackgo.OptionAppLevelToken(s.appToken))
+		}
+		client, sender := m.slackOutbox(s, db, opts...)
+		outboxes = append(outboxes, sender)
+		slackBot = slack.NewBot(h, client, sender)
+		slackBot.SigningSecret, slackBot.Logger, slackBot.Now = s.signingSecret, m.Logger, m.now
+		if s.appToken == "" {
+			mux.Handle("/slack/", slackBot.Routes())
+		} else {
+			sm = socketmode.New(client)
+		}
+	}
+	if s.teams {
+		conn, out := m.teamsOutbox(s, db)
+		auth := teams.NewAuthenticator(s.teamsAppID, s.teamsMetadataURL)
+		auth.Now, auth.Logger = m.now, m.Logger
+		outboxes = append(outboxes, out)
+		tb := teams.NewBot(h, db, auth, conn)
+		tb.Outbox, tb.Logger, tb.Now = out, m.Logger, m.now
+		mux.Handle("POST /api/messages", tb)
+	}
+	for _, o := range outboxes {
+		wg.Go(func() { _ = o.Run(ctx) })
+	}
 	sched := scheduler.New(db, cfg)
-	sched.Logger, sched.Now, sched.Wake = m.Logger, m.now, sender.Wake
+	sched.Logger, sched.Now, sched.Wake = m.Logger, m.now, wakeAll
 	if err := sched.Start(ctx); err != nil {
 		return err
 	}
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	if s.appToken == "" {
-		mux.Handle("/slack/", bot.Routes())
-	}
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
 		return fmt.Errorf("listen on TOUCHBASE_ADDR %s: %w", s.addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
 	m.setAddr(ln.Addr().String())
-	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
-	mode := "http"
-	if s.appToken != "" {
-		mode = "socket"
-		sm := socketmode.New(client)
-		go func() { errc <- bot.RunSocketMode(ctx, sm) }()
+	if sm != nil {
+		go func() { errc <- slackBot.RunSocketMode(ctx, sm) }()
 	}
-	m.Logger.Info("touchbase serving", slog.String("mode", mode), slog.String("addr", ln.Addr().String()), slog.String("db", db.Path()))
+	m.Logger.Info("touchbase serving", slog.Bool("slack", s.slack), slog.Bool("socket_mode", sm != nil), slog.Bool("teams", s.teams),
+		slog.String("addr", ln.Addr().String()), slog.String("db", db.Path()))
 
 	select {
 	case <-ctx.Done():
@@ -146,10 +214,14 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	_ = srv.Shutdown(shutdownCtx)
 	sched.Stop(shutdownCtx)
 	cancel()
-	bot.Wait()
+	if slackBot != nil {
+		slackBot.Wait()
+	}
 	wg.Wait()
-	if _, ferr := sender.Flush(shutdownCtx); ferr != nil {
-		m.Logger.Warn("outbox not flushed at shutdown; it is sent at the next start", slog.Any("error", ferr))
+	for _, o := range outboxes {
+		if _, ferr := o.Flush(shutdownCtx); ferr != nil {
+			m.Logger.Warn("outbox not flushed at shutdown; it is sent at the next start", slog.Any("error", ferr))
+		}
 	}
 	return err
 }

@@ -38,7 +38,14 @@ var evening = time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC)
 // serve runs `touchbase serve` with env on 127.0.0.1:0 and a fresh database.
 func serve(t *testing.T, env map[string]string) *served {
 	t.Helper()
-	s := &served{t: t, fake: fakeslack.New(t), db: filepath.Join(t.TempDir(), "touchbase.db")}
+	return serveAt(t, env, filepath.Join(t.TempDir(), "touchbase.db"), time.Time{})
+}
+
+// serveAt runs `touchbase serve` on the database at db, with the clock
+// stopped at now (or, when now is zero, running from a fixed evening).
+func serveAt(t *testing.T, env map[string]string, db string, now time.Time) *served {
+	t.Helper()
+	s := &served{t: t, fake: fakeslack.New(t), db: db}
 	base := map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": s.fake.URL(),
 		"TOUCHBASE_ADDR": "127.0.0.1:0", "TOUCHBASE_DB": s.db,
@@ -54,6 +61,9 @@ func serve(t *testing.T, env map[string]string) *served {
 	// on that clock.
 	start := time.Now()
 	s.clock = func() time.Time { return evening.Add(time.Since(start)) }
+	if !now.IsZero() {
+		s.clock = func() time.Time { return now }
+	}
 	m.Now = s.clock
 	m.Getenv = func(k string) string { return base[k] }
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,0 +1,243 @@
+// Package teams is the Microsoft Teams platform of touchbase, through the Bot
+// Framework: it authenticates each incoming activity's token, runs the
+// command language typed to the bot (or an Adaptive Card's submit) through
+// the handlers, answers with Adaptive Cards, keeps each conversation's
+// reference, and delivers the outbox's Teams messages (reminders, handoffs,
+// digests) through the connector.
+package teams
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/handlers"
+)
+
+// Bot is touchbase in Teams.
+type Bot struct {
+	Handler   *handlers.Handler
+	DB        handlers.DB
+	Auth      *Authenticator
+	Connector *Connector
+	// Outbox is woken after a command leaves messages in it.
+	Outbox *handlers.Outbox
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// NewBot returns a Bot.
+func NewBot(h *handlers.Handler, db handlers.DB, auth *Authenticator, conn *Connector) *Bot {
+	return &Bot{Handler: h, DB: db, Auth: auth, Connector: conn, Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
+}
+
+// maxActivity bounds an incoming activity; Teams' are far smaller.
+const maxActivity = 256 << 10
+
+// ServeHTTP is POST /api/messages. The token is checked before anything is
+// read into the store: 401 for a missing or invalid token, 403 for a valid
+// token meant for another bot or service.
+func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.Logger.Error("panic in Teams activity", slog.Any("panic", p))
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+	}()
+	if r.Method != http.MethodPost {
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxActivity))
+	if err != nil {
+		http.Error(w, "activity too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	var a Activity
+	if err := json.Unmarshal(body, &a); err != nil {
+		// Authenticate first even so: an unauthenticated caller learns
+		// nothing about what we accept.
+		// (A genuine token fails only the serviceUrl check here.)
+		if verr := b.Auth.Verify(r.Context(), r.Header.Get("Authorization"), ""); verr != nil && !errors.Is(verr, ErrForbidden) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		http.Error(w, "malformed activity", http.StatusBadRequest)
+		return
+	}
+	if err := b.Auth.Verify(r.Context(), r.Header.Get("Authorization"), a.ServiceURL); err != nil {
+		b.Logger.Warn("refused Teams activity", slog.Any("reason", err))
+		if errors.Is(err, ErrForbidden) {
+			w.WriteHeader(http.StatusForbidden)
+		} else {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+		return
+	}
+	status := b.activity(r.Context(), &a)
+	w.WriteHeader(status)
+}
+
+// activity handles an authenticated activity and returns the HTTP status.
+func (b *Bot) activity(ctx context.Context, a *Activity) int {
+	if a.From.ID == "" || a.Conversation.ID == "" || a.ServiceURL == "" {
+		return http.StatusBadRequest
+	}
+	if err := b.remember(ctx, a); err != nil {
+		b.Logger.Error("keep conversation reference", slog.Any("error", err))
+	}
+	switch a.Type {
+	case "message", "invoke":
+	default:
+		return http.StatusOK // conversationUpdate, typing, reactions: nothing to do
+	}
+	line, ok := b.commandOf(a)
+	if !ok {
+		b.reply(ctx, a, &handlers.Reply{Title: "That card is not one of touchbase's; nothing changed."})
+		return http.StatusOK
+	}
+	u := handlers.User{ID: RepID(a.From), Name: a.From.Name, TimeZone: a.TimeZone(), Channel: ChannelKey(a.Conversation)}
+	if line == "" {
+		line = "help"
+	}
+	key := ""
+	if a.ID != "" {
+		key = "teams/" + a.Conversation.ID + "/" + a.ID
+	}
+	r, err := b.Handler.HandleOnce(ctx, u, line, key)
+	switch {
+	case err == handlers.ErrAlreadyApplied:
+		return http.StatusOK
+	case err != nil:
+		r = b.errorReply(err)
+	}
+	if len(r.Notices) > 0 && b.Outbox != nil {
+		b.Outbox.Wake()
+	}
+	b.reply(ctx, a, r)
+	return http.StatusOK
+}
+
+// commandOf reads the command of a message: a card's submit (value) or
+// the text typed, without the bot's @mention.
+func (b *Bot) commandOf(a *Activity) (string, bool) {
+	if len(a.Value) > 0 && string(a.Value) != "null" {
+		value := a.Value
+		// Universal Actions (invoke adaptiveCard/action) wrap the data.
+		var inv struct {
+			Action struct {
+				Data json.RawMessage `json:"data"`
+			} `json:"action"`
+		}
+		if a.Type == "invoke" && json.Unmarshal(a.Value, &inv) == nil && len(inv.Action.Data) > 0 {
+			value = inv.Action.Data
+		}
+		line, ok, err := CommandFromValue(value)
+		if err != nil || !ok {
+			return "", false
+		}
+		return line, true
+	}
+	return CommandText(a.Text), true
+}
+
+// remember keeps the conversation reference of the sender (a personal chat
+// reaches the rep) and of a channel (it reaches the team), for later
+// messages. It writes only when something changed.
+func (b *Bot) remember(ctx context.Context, a *Activity) error {
+	key := ChannelKey(a.Conversation)
+	if a.Conversation.ConversationType == "personal" || a.Conversation.ConversationType == "" {
+		key = RepID(a.From)
+	}
+	c := &touchbase.Conversation{
+		Key: key, ServiceURL: a.ServiceURL, ConversationID: a.Conversation.ID,
+		TenantID: a.TenantID(), BotID: a.Recipient.ID, UpdatedAt: b.Now().UTC(),
+	}
+	same := false
+	err := b.DB.View(ctx, func(tx touchbase.Tx) error {
+		old, err := tx.Conversation(key)
+		if err == nil {
+			same = old.ServiceURL == c.ServiceURL && old.ConversationID == c.ConversationID && old.BotID == c.BotID && old.TenantID == c.TenantID
+		}
+		return nil
+	})
+	if err != nil || same {
+		return err
+	}
+	return b.DB.Update(ctx, func(tx touchbase.Tx) error { return tx.PutConversation(c) })
+}
+
+// reply answers a in its conversation with r as an Adaptive Card (a form,
+// when r asks for one).
+func (b *Bot) reply(ctx context.Context, a *Activity, r *handlers.Reply) {
+	card := Card(r)
+	if r.Form != nil {
+		card = FormCard(r.Form)
+	}
+	out := &Activity{
+		Type: "message", From: a.Recipient, Recipient: a.From, Conversation: a.Conversation, ReplyToID: a.ID,
+		Text: r.Title, Attachments: []any{Attachment(card)},
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := b.Connector.Send(ctx, a.ServiceURL, a.Conversation.ID, a.ID, out); err != nil {
+		b.Logger.Warn("reply to Teams", slog.Any("error", err))
+	}
+}
+
+// errorReply turns a refusal into what the rep reads, in one place; an
+// internal error is logged once with a reference.
+func (b *Bot) errorReply(err error) *handlers.Reply {
+	if touchbase.ErrorCode(err) != touchbase.EINTERNAL {
+		return &handlers.Reply{Title: "❌ " + touchbase.ErrorMessage(err)}
+	}
+	p := make([]byte, 4)
+	_, _ = rand.Read(p)
+	ref := hex.EncodeToString(p)
+	b.Logger.Error("command failed", slog.String("ref", ref), slog.Any("error", err))
+	return &handlers.Reply{Title: "❌ " + touchbase.ErrorMessage(err) + " (reference " + ref + ")"}
+}
+
+// Poster delivers the outbox's Teams messages ("teams:…" recipients) to
+// the conversation last seen from there.
+type Poster struct {
+	DB        handlers.DB
+	Connector *Connector
+}
+
+var _ handlers.Poster = (*Poster)(nil)
+
+// Accept takes the Teams recipients.
+func (p *Poster) Accept(to string) bool { return strings.HasPrefix(to, "teams:") }
+
+// Post sends m as an Adaptive Card into the recipient's conversation.
+func (p *Poster) Post(ctx context.Context, m *touchbase.Message, r *handlers.Reply) error {
+	var c *touchbase.Conversation
+	err := p.DB.View(ctx, func(tx touchbase.Tx) (err error) { c, err = tx.Conversation(m.To); return err })
+	if err != nil {
+		if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
+			return &ConnectorError{Status: http.StatusNotFound, Body: "no conversation with " + m.To + " yet: they must message the bot once"}
+		}
+		return err
+	}
+	a := &Activity{Type: "message", From: Account{ID: c.BotID}, Conversation: Conversation{ID: c.ConversationID, TenantID: c.TenantID},
+		Text: r.Title, Attachments: []any{Attachment(Card(r))}}
+	id, err := p.Connector.Send(ctx, c.ServiceURL, c.ConversationID, "", a)
+	if err != nil {
+		return err
+	}
+	m.Ref = c.ConversationID + "/" + id
+	return nil
+}
+
+// Find cannot look a message up in Teams: the connector offers no search by
+// metadata, so after a crash mid-send the message is sent again.
+func (p *Poster) Find(context.Context, *touchbase.Message) (string, bool) { return "", false }
