@@ -228,8 +228,20 @@ func (p *Poster) Post(ctx context.Context, m *touchbase.Message, r *handlers.Rep
 		}
 		return err
 	}
+	// The text as a card; an image (the digest's chart) as an inline image
+	// attachment beside it, scaled to what Teams shows.
+	text := *r
+	text.Image = nil
+	attachments := []any{Attachment(Card(&text))}
+	if r.Image != nil && len(r.Image.PNG) > 0 {
+		img, err := imageAttachment(r.Image)
+		if err != nil {
+			return &ConnectorError{Status: http.StatusBadRequest, Body: err.Error()}
+		}
+		attachments = append(attachments, img)
+	}
 	a := &Activity{Type: "message", From: Account{ID: c.BotID}, Conversation: Conversation{ID: c.ConversationID, TenantID: c.TenantID},
-		Text: r.Title, Attachments: []any{Attachment(Card(r))}}
+		Text: r.Title, Attachments: attachments}
 	id, err := p.Connector.Send(ctx, c.ServiceURL, c.ConversationID, "", a)
 	if err != nil {
 		return err

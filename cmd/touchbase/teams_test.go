@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"image/png"
 	"io"
 	"net/http"
 	"os"
@@ -230,5 +232,40 @@ func TestTeams_Scenario(t *testing.T) {
 	sent := bf.Activities()[before:]
 	if len(sent) != 1 || sent[0].ConversationID != "19:is-tokyo@thread.tacv2" || !strings.Contains(string(sent[0].JSON), "Weekly digest · IS Teams") {
 		t.Fatalf("digest deliveries=%+v, want one to the channel", sent)
+	}
+	// The chart goes with it, as an inline image Teams shows (≤ 1024 px).
+	atts, _ := sent[0].Activity["attachments"].([]any)
+	if len(atts) != 2 {
+		t.Fatalf("digest attachments=%d, want the card and the chart", len(atts))
+	}
+	chart, _ := atts[1].(map[string]any)
+	url, _ := chart["contentUrl"].(string)
+	data, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(url, "data:image/png;base64,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil || img.Bounds().Dx() != 1024 {
+		t.Fatalf("chart: %v, width %v, want 1024", err, img)
+	}
+
+	// A rep with a follow-up due gets the morning reminder in their chat.
+	s = serveAt(t, teamsEnv(bf), tdb, wednesday)
+	bf.Now = s.clock
+	s.activity(message(bf, "r-1", "aad-sato", "Sato", "a:personal-aad-sato", "personal", `lead "Ken Ito" company:Gamma`), bf.Token(fakebf.AppID, bf.ServiceURL(), nil))
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	before = len(bf.Activities())
+	bf.Now = time.Now
+	m = NewMain()
+	m.Stdout, m.Stderr, m.Getenv = &out, &out, func(k string) string { return env[k] }
+	if err := m.Run(context.Background(), []string{"jobs", "run", "reminders", "--db", tdb, "--now", "2026-11-26T09:05:00+09:00"}); err != nil {
+		t.Fatalf("jobs run reminders: %v\n%s", err, out.String())
+	}
+	m.Close()
+	sent = bf.Activities()[before:]
+	if len(sent) != 1 || sent[0].ConversationID != "a:personal-aad-sato" || !strings.Contains(string(sent[0].JSON), "Ken Ito (Gamma)") {
+		t.Fatalf("reminder deliveries=%+v, want one in sato's chat", sent)
 	}
 }
