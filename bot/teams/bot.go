@@ -83,6 +83,14 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := b.activity(r.Context(), &a)
+	if a.Type == "invoke" && status == http.StatusOK {
+		// An Adaptive Card action (Action.Execute) waits for an invoke
+		// response; the answer itself was sent as a reply.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, `{"statusCode":200,"type":"application/vnd.microsoft.activity.message","value":"Done."}`)
+		return
+	}
 	w.WriteHeader(status)
 }
 

@@ -269,3 +269,33 @@ func TestTeams_Scenario(t *testing.T) {
 		t.Fatalf("reminder deliveries=%+v, want one in sato's chat", sent)
 	}
 }
+
+// Ensure an Adaptive Card action sent as an invoke (Action.Execute) runs
+// its command and gets the invoke response Teams waits for.
+func TestTeams_Invoke(t *testing.T) {
+	bf := fakebf.New(t)
+	s := serve(t, teamsEnv(bf))
+	bf.Now = s.clock
+	tok := func() string { return bf.Token(fakebf.AppID, bf.ServiceURL(), nil) }
+	s.activity(message(bf, "i-1", "aad-sato", "Sato", "a:personal-sato", "personal", `lead "Ken Ito" company:Gamma`), tok())
+	inv := message(bf, "i-2", "aad-sato", "Sato", "a:personal-sato", "personal", "")
+	inv["type"], inv["name"] = "invoke", "adaptiveCard/action"
+	inv["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "data": map[string]any{"tb_command": "log call lead#1 from the card"}}}
+	body, _ := json.Marshal(inv)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+"/api/messages", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"statusCode":200`) {
+		t.Fatalf("invoke: %d %s", resp.StatusCode, b)
+	}
+	sent := bf.WaitActivities(2, 5*time.Second)
+	if !strings.Contains(string(sent[1].JSON), "touch 1 of 5") {
+		t.Fatalf("invoke answered %s", sent[1].JSON)
+	}
+}
