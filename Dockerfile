@@ -9,8 +9,11 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /touchbase /touchbase
-ENV TOUCHBASE_DB=/data/touchbase.db
+ENV TOUCHBASE_DB=/data/touchbase.db TOUCHBASE_ADDR=:3000
 VOLUME /data
+EXPOSE 3000
 USER nonroot:nonroot
+# The image has no shell: the binary checks its own /healthz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["/touchbase", "healthcheck"]
 ENTRYPOINT ["/touchbase"]
-CMD ["console"]
+CMD ["serve"]

@@ -125,6 +125,7 @@ Usage:
   touchbase import  [--db FILE] FILE
   touchbase backup  [--db FILE] FILE
   touchbase teams-package --app-id GUID [--out touchbase-teams.zip]
+  touchbase healthcheck [--addr HOST:PORT]
   touchbase version
 
 The database is --db, else $TOUCHBASE_DB, else touchbase.db in the current directory.
@@ -146,6 +147,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "serve":
 		return m.runServe(ctx, args[1:])
+	case "healthcheck":
+		return m.runHealthcheck(ctx, args[1:])
 	case "teams-package":
 		return m.runTeamsPackage(args[1:])
 	case "demo":

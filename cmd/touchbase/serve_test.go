@@ -534,3 +534,21 @@ func TestServe_SocketMode(t *testing.T) {
 		t.Fatalf("export: leads=%+v activities=%+v, want one qualified lead and 2 activities", x.Leads, x.Activities)
 	}
 }
+
+// Ensure `touchbase healthcheck` (the container's HEALTHCHECK) says ok for
+// a running serve and fails when nothing listens.
+func TestHealthcheck(t *testing.T) {
+	s := serve(t, nil)
+	if out := run(t, "", "healthcheck", "--addr", s.addr); !strings.Contains(out, "ok") {
+		t.Fatalf("healthcheck: %q", out)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr, m.Getenv = &out, &out, func(string) string { return "" }
+	if err := m.Run(context.Background(), []string{"healthcheck", "--addr", s.addr}); err == nil {
+		t.Fatal("healthcheck passed with nothing listening")
+	}
+}
