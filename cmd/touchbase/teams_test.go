@@ -250,7 +250,9 @@ func TestTeams_Scenario(t *testing.T) {
 	}
 
 	// A rep with a follow-up due gets the morning reminder in their chat.
-	s = serveAt(t, teamsEnv(bf), tdb, wednesday)
+	// (Added at 22:00 in Tokyo: quiet hours, so serve's own scheduler sends
+	// nothing, and Thursday's run is the one that does.)
+	s = serveAt(t, teamsEnv(bf), tdb, time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC))
 	bf.Now = s.clock
 	s.activity(message(bf, "r-1", "aad-sato", "Sato", "a:personal-aad-sato", "personal", `lead "Ken Ito" company:Gamma`), bf.Token(fakebf.AppID, bf.ServiceURL(), nil))
 	if err := s.stop(); err != nil {
