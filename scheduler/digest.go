@@ -136,3 +136,10 @@ func (s *Scheduler) teamDigest(ctx context.Context, t *touchbase.Team, loc *time
 	})
 	return added, err
 }
+
+// CheckSchedule reports whether spec is a cron expression the digest job
+// can run on (minute hour day-of-month month weekday).
+func CheckSchedule(spec string) error {
+	_, err := cron.ParseStandard(spec)
+	return err
+}

@@ -942,7 +942,10 @@ func decodeTeam(b []byte, t *touchbase.Team) error {
 		case 8:
 			t.DigestSchedule = d.str()
 		case 9:
-			t.Holidays = append(t.Holidays, d.date())
+			// A zero date is never written; one read is not a day off.
+			if h := d.date(); !h.IsZero() {
+				t.Holidays = append(t.Holidays, h)
+			}
 		default:
 			d.skip()
 		}

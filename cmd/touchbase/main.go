@@ -126,6 +126,7 @@ Usage:
   touchbase backup  [--db FILE] FILE
   touchbase teams-package --app-id GUID [--out touchbase-teams.zip]
   touchbase healthcheck [--addr HOST:PORT]
+  touchbase config  check FILE | print [--config FILE]   (serve, console, jobs, export take --config FILE too)
   touchbase version
 
 The database is --db, else $TOUCHBASE_DB, else touchbase.db in the current directory.
@@ -159,6 +160,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runConsole(ctx, args[1:])
 	case "export":
 		return m.runExport(ctx, args[1:])
+	case "config":
+		return m.runConfig(ctx, args[1:])
 	case "import":
 		return m.runImport(ctx, args[1:])
 	case "backup":

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/touchbase/touchbase"
@@ -21,6 +20,7 @@ func (m *Main) flagSet(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("touchbase "+name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	db := fs.String("db", "", "bbolt database file (default $TOUCHBASE_DB, else touchbase.db)")
+	m.configFlag(fs, name)
 	return fs, db
 }
 
@@ -47,14 +47,11 @@ func (m *Main) openDB(path string) (*store.DB, error) {
 	return db, nil
 }
 
-// config returns the configuration: the embedded defaults, with the
-// workspace currency from $TOUCHBASE_CURRENCY when set.
+// config returns the configuration: the embedded defaults, the YAML file
+// $TOUCHBASE_CONFIG (or --config) over them, and the workspace currency
+// from $TOUCHBASE_CURRENCY when set.
 func (m *Main) config() (*touchbase.Config, error) {
-	cfg := touchbase.DefaultConfig()
-	if cur := m.Getenv("TOUCHBASE_CURRENCY"); cur != "" {
-		cfg.Currency = strings.ToUpper(cur)
-	}
-	return cfg, cfg.Validate()
+	return loadConfig(m.Getenv("TOUCHBASE_CONFIG"), m.Getenv("TOUCHBASE_CURRENCY"))
 }
 
 func (m *Main) runConsole(ctx context.Context, args []string) error {
