@@ -244,7 +244,7 @@ func (s *verbSpec) nearestOpt(key string) string {
 			if len(n) < 3 {
 				continue // one-letter keys are too close to everything
 			}
-			if d := editDistance(k, n); d < bestD {
+			if d := EditDistance(k, n); d < bestD {
 				best, bestD = names[0], d
 			}
 		}
@@ -264,7 +264,7 @@ func nearestVerb(word string) *verbSpec {
 			if utf8.RuneCountInString(n) < 2 {
 				continue
 			}
-			d := editDistance(w, n)
+			d := EditDistance(w, n)
 			if strings.HasPrefix(n, w) && len(w) >= 2 {
 				d = 1
 			}
@@ -292,8 +292,9 @@ func (s *verbSpec) slash() string {
 	return "/" + s.Verb
 }
 
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in runes: how
+// far a typo is from a word touchbase knows, for "did you mean" answers.
+func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)

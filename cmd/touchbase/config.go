@@ -20,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/handlers"
 	"github.com/touchbase/touchbase/scheduler"
 )
 
@@ -538,31 +539,9 @@ func suggest(key string, names []string) string {
 		if n == k || len(k) >= 4 && strings.HasPrefix(n, k) {
 			return name
 		}
-		if dist := levenshtein(k, n); dist < bestDist {
+		if dist := handlers.EditDistance(k, n); dist < bestDist {
 			best, bestDist = name, dist
 		}
 	}
 	return best
-}
-
-// levenshtein returns the edit distance between a and b.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
