@@ -44,6 +44,10 @@ type Handler struct {
 	// Now returns the current time; tests and --now move it.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Observe, when set, is told of every command run: its verb, its
+	// outcome ("ok", "choices", "duplicate", or the error code) and how
+	// long it took. Metrics hang here.
+	Observe func(verb, outcome string, took time.Duration)
 
 	zones sync.Map // zone name → *time.Location
 }
@@ -86,7 +90,22 @@ func (h *Handler) Run(ctx context.Context, u User, cmd *Command) (*Reply, error)
 	return h.run(ctx, u, cmd, "")
 }
 
-func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (*Reply, error) {
+func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (reply *Reply, err error) {
+	if h.Observe != nil {
+		start := time.Now()
+		defer func() {
+			outcome := "ok"
+			switch {
+			case err == ErrAlreadyApplied:
+				outcome = "duplicate"
+			case err != nil:
+				outcome = touchbase.ErrorCode(err)
+			case reply != nil && len(reply.Choices) > 0:
+				outcome = "choices"
+			}
+			h.Observe(cmd.Verb, outcome, time.Since(start))
+		}()
+	}
 	if u.ID == "" {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Unknown user: every command needs the id of the rep who sends it.")
 	}
@@ -100,8 +119,6 @@ func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (*R
 	if err := c.register(); err != nil {
 		return nil, err
 	}
-	var reply *Reply
-	var err error
 	switch cmd.Verb {
 	case "lead":
 		reply, err = c.lead()

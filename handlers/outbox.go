@@ -49,6 +49,9 @@ type Outbox struct {
 	MaxAttempts int
 	// Poll is how often the outbox is checked when nothing wakes it.
 	Poll time.Duration
+	// Observe, when set, is told of every delivery attempt: the message's
+	// key and the outcome ("sent", "retry", "rate_limited", "failed").
+	Observe func(key, outcome string)
 
 	wake       chan struct{}
 	pauseUntil time.Time
@@ -148,11 +151,17 @@ func (s *Outbox) Flush(ctx context.Context) (time.Duration, error) {
 }
 
 // deliver sends one message and records the outcome; it returns how long to
-// pause everything when Slack rate-limited the call.
+// pause everything when the platform rate-limited the call.
 func (s *Outbox) deliver(ctx context.Context, m *touchbase.Message) time.Duration {
+	outcome := "retry"
+	defer func() {
+		if s.Observe != nil {
+			s.Observe(m.Key, outcome)
+		}
+	}()
 	reply, err := DecodeReply(m.Body)
 	if err != nil {
-		m.Failed, m.Error = true, err.Error()
+		m.Failed, m.Error, outcome = true, err.Error(), "failed"
 		s.record(ctx, m)
 		return 0
 	}
@@ -161,23 +170,23 @@ func (s *Outbox) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 	var rl RetryAfter
 	switch {
 	case err == nil:
-		m.SentAt, m.Error = now.UTC(), ""
+		m.SentAt, m.Error, outcome = now.UTC(), "", "sent"
 	case errors.As(err, &rl):
 		// Not the message's fault: it keeps its attempts.
 		wait := max(rl.RetryAfter(), time.Second)
 		s.pauseUntil = now.Add(wait)
-		m.NextAttempt, m.Error = now.Add(wait).UTC(), err.Error()
+		m.NextAttempt, m.Error, outcome = now.Add(wait).UTC(), err.Error(), "rate_limited"
 		s.Logger.Warn("rate limited", slog.String("key", m.Key), slog.Duration("retry_after", wait))
 		s.record(ctx, m)
 		return wait
 	case isPermanent(err):
-		m.Failed, m.Error = true, err.Error()
+		m.Failed, m.Error, outcome = true, err.Error(), "failed"
 		s.Logger.Error("message cannot be delivered", slog.String("key", m.Key), slog.String("to", m.To), slog.Any("error", err))
 	default:
 		m.Attempts++
 		m.Error = err.Error()
 		if m.Attempts >= s.MaxAttempts {
-			m.Failed = true
+			m.Failed, outcome = true, "failed"
 			s.Logger.Error("message given up", slog.String("key", m.Key), slog.Int("attempts", m.Attempts), slog.Any("error", err))
 		} else {
 			m.NextAttempt = now.Add(backoff(m.Attempts)).UTC()
@@ -188,9 +197,6 @@ func (s *Outbox) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 	return 0
 }
 
-// post sends the message, then its image if it has one. The message's
-// channel and ts are recorded as soon as Slack accepts it, so when only the
-// image failed, a retry uploads the image and does not post the text again.
 // post records that the post starts, asks the platform first when the
 // last attempt's outcome was lost, and posts.
 func (s *Outbox) post(ctx context.Context, m *touchbase.Message, r *Reply) error {

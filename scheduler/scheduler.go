@@ -32,6 +32,9 @@ type Scheduler struct {
 	Wake func()
 	// Every is the cron spec of the job pass; each pass runs every job.
 	Every string
+	// Observe, when set, is told of every job run: how many messages it
+	// enqueued, how long it took, and its error.
+	Observe func(job string, enqueued int, took time.Duration, err error)
 
 	cron *cron.Cron
 }
@@ -117,6 +120,9 @@ func (s *Scheduler) Run(ctx context.Context, job string, now time.Time) (int, er
 		return 0, touchbase.Errorf(touchbase.EINVALID, "there is no job %q: the jobs are reminders, stalled, nurture, renewals and digest", job)
 	}
 	s.Logger.Info("job ran", slog.String("job", job), slog.Int("enqueued", n), slog.Duration("took", time.Since(start)), slog.Any("error", err))
+	if s.Observe != nil {
+		s.Observe(job, n, time.Since(start), err)
+	}
 	if n > 0 {
 		s.Wake()
 	}

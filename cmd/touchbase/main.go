@@ -55,10 +55,13 @@ type Main struct {
 	// StdinIsTerminal reports whether Stdin is interactive.
 	StdinIsTerminal func() bool
 	Logger          *slog.Logger
+	// ServeLogger is the logger of serve (nil: Logger).
+	ServeLogger *slog.Logger
 	// Now is the clock of everything Run starts.
 	Now func() time.Time
 
 	closers []func() error
+	metrics *metrics // while serving
 
 	mu    sync.Mutex
 	addr  string        // where serve listens, once it does
@@ -99,8 +102,11 @@ func NewMain() *Main {
 			return err == nil && fi.Mode()&os.ModeCharDevice != 0
 		},
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Now:    time.Now,
-		ready:  make(chan struct{}),
+		// serve logs JSON at info level for a log pipeline; the terminal
+		// commands log only warnings, as text.
+		ServeLogger: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Now:         time.Now,
+		ready:       make(chan struct{}),
 	}
 }
 

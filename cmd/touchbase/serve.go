@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/bot/slack"
 	"github.com/touchbase/touchbase/bot/teams"
 	"github.com/touchbase/touchbase/handlers"
@@ -96,12 +98,18 @@ func (m *Main) readSettings() (settings, error) {
 // slackOutbox returns the Slack client of s and the outbox delivered
 // through it.
 func (m *Main) slackOutbox(s settings, db handlers.DB, opts ...slackgo.Option) (*slackgo.Client, *handlers.Outbox) {
+	if m.metrics != nil {
+		opts = append(opts, slackgo.OptionHTTPClient(m.metrics.client("slack", 30*time.Second)))
+	}
 	if s.slackAPIURL != "" {
 		opts = append(opts, slackgo.OptionAPIURL(s.slackAPIURL))
 	}
 	client := slackgo.New(s.botToken, opts...)
 	out := slack.NewSender(db, client)
 	out.Logger, out.Now = m.Logger, m.now
+	if m.metrics != nil {
+		out.Observe = m.metrics.observeDelivery
+	}
 	return client, out
 }
 
@@ -112,6 +120,10 @@ func (m *Main) teamsOutbox(s settings, db handlers.DB) (*teams.Connector, *handl
 	conn := &teams.Connector{Tokens: tokens}
 	out := handlers.NewOutbox(db, &teams.Poster{DB: db, Connector: conn})
 	out.Logger, out.Now = m.Logger, m.now
+	if m.metrics != nil {
+		client := m.metrics.client("teams", 15*time.Second)
+		tokens.HTTPClient, conn.HTTPClient, out.Observe = client, client, m.metrics.observeDelivery
+	}
 	return conn, out
 }
 
@@ -130,6 +142,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if m.ServeLogger != nil {
+		m.Logger = m.ServeLogger
+	}
 	cfg, err := m.config()
 	if err != nil {
 		return err
@@ -138,8 +153,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	m.metrics = newMetrics(db)
 	h := handlers.NewHandler(db, cfg)
-	h.Logger, h.Now = m.Logger, m.now
+	h.Logger, h.Now, h.Observe = m.Logger, m.now, m.metrics.observeCommand
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -152,6 +168,23 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle("GET /metrics", m.metrics.handler())
+	// Ready: the store answers, and Slack (when used) accepted the token.
+	var slackReady atomic.Bool
+	slackReady.Store(!s.slack)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := db.View(ctx, func(tx touchbase.Tx) error { _, err := tx.OutboxDepth(); return err }); err != nil {
+			http.Error(w, "store not ready", http.StatusServiceUnavailable)
+			return
+		}
+		if !slackReady.Load() {
+			http.Error(w, "Slack auth.test has not passed", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
 	errc := make(chan error, 3)
 	var slackBot *slack.Bot
 	var sm *socketmode.Client
@@ -162,6 +195,22 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		}
 		client, sender := m.slackOutbox(s, db, opts...)
 		outboxes = append(outboxes, sender)
+		go func() {
+			for attempt := 0; ctx.Err() == nil; attempt++ {
+				actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				_, err := client.AuthTestContext(actx)
+				cancel()
+				if err == nil {
+					slackReady.Store(true)
+					return
+				}
+				m.Logger.Error("Slack auth.test failed; check SLACK_BOT_TOKEN", slog.Any("error", err))
+				select {
+				case <-ctx.Done():
+				case <-time.After(min(time.Duration(attempt+1)*5*time.Second, time.Minute)):
+				}
+			}
+		}()
 		slackBot = slack.NewBot(h, client, sender)
 		slackBot.SigningSecret, slackBot.Logger, slackBot.Now = s.signingSecret, m.Logger, m.now
 		if s.appToken == "" {
@@ -183,7 +232,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		wg.Go(func() { _ = o.Run(ctx) })
 	}
 	sched := scheduler.New(db, cfg)
-	sched.Logger, sched.Now, sched.Wake = m.Logger, m.now, wakeAll
+	sched.Logger, sched.Now, sched.Wake, sched.Observe = m.Logger, m.now, wakeAll, m.metrics.observeJob
 	if err := sched.Start(ctx); err != nil {
 		return err
 	}
@@ -192,7 +241,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on TOUCHBASE_ADDR %s: %w", s.addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
+	srv := &http.Server{Handler: m.metrics.instrument(mux), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
 	m.setAddr(ln.Addr().String())
 	go func() { errc <- srv.Serve(ln) }()
 	if sm != nil {

@@ -56,6 +56,7 @@ func serveAt(t *testing.T, env map[string]string, db string, now time.Time) *ser
 	m := NewMain()
 	m.Stdin, m.Stdout, m.Stderr = strings.NewReader(""), &s.stdout, &s.stdout
 	m.Logger = slog.New(slog.NewTextHandler(&s.stdout, nil))
+	m.ServeLogger = nil
 	// The program's clock runs from a fixed evening in Tokyo (quiet hours,
 	// so the scheduler sends nothing of its own), and requests are signed
 	// on that clock.
@@ -550,5 +551,52 @@ func TestHealthcheck(t *testing.T) {
 	m.Stdout, m.Stderr, m.Getenv = &out, &out, func(string) string { return "" }
 	if err := m.Run(context.Background(), []string{"healthcheck", "--addr", s.addr}); err == nil {
 		t.Fatal("healthcheck passed with nothing listening")
+	}
+}
+
+// Ensure /readyz waits for the store and Slack's auth.test, and /metrics
+// counts commands by verb and outcome, HTTP requests, Slack API calls (429s
+// included) and the outbox.
+func TestServe_MetricsAndReady(t *testing.T) {
+	s := serve(t, nil)
+	s.fake.WaitFor("auth.test", 1, 5*time.Second)
+	get := func(p string) (int, string) {
+		t.Helper()
+		resp, err := http.Get("http://" + s.addr + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// auth.test has answered; readiness follows right after.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		code, _ := get("/readyz")
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz stays %d", code)
+		}
+	}
+	s.slash("U1", "/lead", `"Taro Yamada" company:"Acme KK"`)
+	s.slash("U1", "/log", "call Nobody hi")
+	code, body := get("/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, want := range []string{
+		`touchbase_commands_total{outcome="ok",verb="lead"} 1`,
+		`touchbase_commands_total{outcome="not_found",verb="log"} 1`,
+		`touchbase_http_request_duration_seconds_count{route="/slack/commands",status="200"} 2`,
+		`touchbase_platform_api_calls_total{method="auth.test",platform="slack",status="200"}`,
+		`touchbase_platform_api_calls_total{method="users.info",platform="slack",status="200"}`,
+		`touchbase_outbox_depth 0`,
+		`touchbase_job_runs_total{job="reminders",result="ok"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
