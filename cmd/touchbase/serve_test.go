@@ -600,3 +600,42 @@ func TestServe_MetricsAndReady(t *testing.T) {
 		}
 	}
 }
+
+// Ensure that while Slack answers 429 with Retry-After for a sustained
+// period, commands are still answered at once, and afterwards every message
+// is delivered exactly once.
+func TestServe_Sustained429(t *testing.T) {
+	s := serve(t, nil)
+	s.slash("U2", "/followups", "") // the receiving rep
+	s.fake.RateLimit("chat.postMessage", 4, time.Second)
+	const deals = 5
+	for i := range deals {
+		s.slash("U1", "/lead", fmt.Sprintf(`"Person %d" company:"Company %d"`, i, i))
+		s.slash("U1", "/qualify", fmt.Sprintf(`"Company %d" b:yes n:yes`, i))
+		start := time.Now()
+		_, text := s.slash("U1", "/convert", fmt.Sprintf(`"Company %d" to:<@U2>`, i))
+		wantContains(t, "/convert", text, "Handed to")
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("/convert took %v while Slack rate-limits", took)
+		}
+	}
+	// Four 429s, then the five notices.
+	s.fake.WaitFor("chat.postMessage", 4+deals, 30*time.Second)
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, c := range s.fake.Calls("chat.postMessage") {
+		if c.Status == http.StatusOK {
+			seen[c.Param("metadata")]++
+		}
+	}
+	if len(seen) != deals {
+		t.Fatalf("%d distinct messages delivered, want %d", len(seen), deals)
+	}
+	for md, n := range seen {
+		if n != 1 {
+			t.Errorf("message %s delivered %d times", md, n)
+		}
+	}
+}
