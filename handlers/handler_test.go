@@ -10,26 +10,11 @@ import (
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/handlers"
 	"github.com/touchbase/touchbase/store"
+	"github.com/touchbase/touchbase/store/storetest"
 )
 
-// MustOpenDB opens a real bbolt file in a temporary directory, checked for
-// consistency and closed when the test ends.
-func MustOpenDB(tb testing.TB) *store.DB {
-	tb.Helper()
-	db := store.NewDB(tb.TempDir() + "/touchbase.db")
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Check(context.Background()); err != nil {
-			tb.Errorf("Check: %v", err)
-		}
-		if err := db.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
-	})
-	return db
-}
+// MustOpenDB opens a real store, checked and closed when the test ends.
+var MustOpenDB = storetest.MustOpenDB
 
 // fixture is a handler on a real store with a clock the test moves.
 type fixture struct {

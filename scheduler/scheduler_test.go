@@ -11,23 +11,11 @@ import (
 	"github.com/touchbase/touchbase/handlers"
 	"github.com/touchbase/touchbase/scheduler"
 	"github.com/touchbase/touchbase/store"
+	"github.com/touchbase/touchbase/store/storetest"
 )
 
-// MustOpenDB opens a real bbolt file in a temporary directory.
-func MustOpenDB(tb testing.TB) *store.DB {
-	tb.Helper()
-	db := store.NewDB(tb.TempDir() + "/touchbase.db")
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Check(context.Background()); err != nil {
-			tb.Errorf("Check: %v", err)
-		}
-		db.Close()
-	})
-	return db
-}
+// MustOpenDB opens a real store, checked and closed when the test ends.
+var MustOpenDB = storetest.MustOpenDB
 
 type fixture struct {
 	t   *testing.T

@@ -14,33 +14,15 @@ import (
 
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/store"
+	"github.com/touchbase/touchbase/store/storetest"
 )
 
-// MustOpenDB returns an open DB on a new file in a temporary directory. It
-// is checked and closed when the test ends.
-func MustOpenDB(tb testing.TB) *store.DB {
-	tb.Helper()
-	return MustOpenDBAt(tb, filepath.Join(tb.TempDir(), "touchbase.db"))
-}
-
-// MustOpenDBAt opens the DB at path; it is checked and closed when the test
-// ends.
-func MustOpenDBAt(tb testing.TB, path string) *store.DB {
-	tb.Helper()
-	db := store.NewDB(path)
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Check(context.Background()); err != nil {
-			tb.Errorf("check: %v", err)
-		}
-		if err := db.Close(); err != nil {
-			tb.Errorf("close: %v", err)
-		}
-	})
-	return db
-}
+// MustOpenDB and MustOpenDBAt open real stores, checked and closed when
+// the test ends.
+var (
+	MustOpenDB   = storetest.MustOpenDB
+	MustOpenDBAt = storetest.MustOpenDBAt
+)
 
 // MustUpdate runs fn in an Update and fails the test on an error.
 func MustUpdate(tb testing.TB, db *store.DB, fn func(touchbase.Tx) error) {

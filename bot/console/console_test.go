@@ -11,15 +11,12 @@ import (
 	"github.com/touchbase/touchbase/bot/console"
 	"github.com/touchbase/touchbase/handlers"
 	"github.com/touchbase/touchbase/store"
+	"github.com/touchbase/touchbase/store/storetest"
 )
 
 func newConsole(tb testing.TB, input string, interactive bool) (*console.Console, *bytes.Buffer, *store.DB) {
 	tb.Helper()
-	db := store.NewDB(tb.TempDir() + "/touchbase.db")
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := storetest.MustOpenDB(tb)
 	h := handlers.NewHandler(db, touchbase.DefaultConfig())
 	h.Now = func() time.Time { return time.Date(2026, time.November, 23, 0, 0, 0, 0, time.UTC) }
 	var out bytes.Buffer

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"github.com/touchbase/touchbase/bot/slack/fakeslack"
 	"github.com/touchbase/touchbase/handlers"
 	"github.com/touchbase/touchbase/store"
+	"github.com/touchbase/touchbase/store/storetest"
 )
 
 // testSecret is the signing secret of the bot tests (Slack's example one).
@@ -33,24 +33,8 @@ const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 // in Tokyo, where the fake's users live.
 var testNow = time.Date(2026, 11, 24, 1, 0, 0, 0, time.UTC)
 
-// mustOpenDB opens a store in a temporary directory, checked and closed
-// when the test ends.
-func mustOpenDB(tb testing.TB) *store.DB {
-	tb.Helper()
-	db := store.NewDB(filepath.Join(tb.TempDir(), "touchbase.db"))
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Check(context.Background()); err != nil {
-			tb.Errorf("Check=%v", err)
-		}
-		if err := db.Close(); err != nil {
-			tb.Errorf("Close=%v", err)
-		}
-	})
-	return db
-}
+// mustOpenDB opens a real store, checked and closed when the test ends.
+var mustOpenDB = storetest.MustOpenDB
 
 // hookDB is the real store with hooks a test sets before it sends
 // requests: Update waits for gate to be closed, and both View and Update
