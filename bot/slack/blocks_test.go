@@ -15,6 +15,7 @@ import (
 
 	"github.com/touchbase/touchbase/bot/slack"
 	"github.com/touchbase/touchbase/handlers"
+	"github.com/touchbase/touchbase/handlers/replytest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -202,58 +203,21 @@ func pipelineReply() *handlers.Reply {
 }
 
 func TestBlocks_Golden(t *testing.T) {
-	tests := []struct {
-		name  string
-		reply *handlers.Reply
-	}{
-		// Ensure a logged touch shows its title, the note and the next step.
-		{"log", &handlers.Reply{
-			Title: "Logged call with Taro Yamada (Acme KK) — touch 3 of 5. Next follow-up: Fri 2026-11-27.",
-			Lines: []string{"“asked for pricing, sending quote <today> & call back”", "Next step: call about the proposal"},
-		}},
-		// Ensure a qualified lead shows BANT as fields and a primary Convert button.
-		{"qualify", &handlers.Reply{
-			Title: "BANT for Taro Yamada (Acme KK): B✓ A✗ N✓ T? — 2 of 4 yes.",
-			Fields: []handlers.Field{
-				{Label: "Budget", Value: "yes — ¥5,000,000"}, {Label: "Authority", Value: "no — Sato, CIO decides"},
-				{Label: "Need", Value: "yes — replace the old ERP"}, {Label: "Timeline", Value: "unknown"},
-			},
-			Lines:   []string{"Qualified (2 of 4 needed). Convert it into an opportunity when ready."},
-			Actions: []handlers.Action{{Label: "Convert to opportunity", Command: "convert lead#12", Primary: true}},
-		}},
-		// Ensure an ambiguous name offers one button per record, with the
-		// full labels listed when one is too long for a button.
-		{"ambiguous", &handlers.Reply{
-			Title: `"acme" matches 3 records. Which one?`,
-			Choices: []handlers.Choice{
-				{Label: "Lead Taro Yamada (Acme KK) — working, 2 touches, owner @taro", Command: `log call lead#12 "asked for pricing"`},
-				{Label: "Opportunity Acme KK: ERP rollout — stage 3 Value proposition, ¥5,000,000, owner @hanako", Command: `log call opp#7 "asked for pricing"`},
-				{Label: "Opportunity Acme Holdings: Support plan — stage 1 Discovery, $120,000, owner @ken", Command: `log call opp#9 "asked for pricing"`},
-			},
-		}},
-		// Ensure a long pipeline is split into sections of at most 3000 characters.
-		{"pipeline", pipelineReply()},
-		// Ensure a lead with a duplicate warning and two follow-up buttons renders.
-		{"lead", &handlers.Reply{
-			Title: "Added lead Hanako Sato (Beta Inc.) (lead#13), owner @hanako.",
-			Fields: []handlers.Field{
-				{Label: "Company", Value: "Beta Inc."}, {Label: "Phone", Value: "03-1234-5678"},
-				{Label: "Status", Value: "new"}, {Label: "Next follow-up", Value: "Mon 2026-11-23"},
-			},
-			Warnings: []string{"Possible duplicate: Hanako Sato (Beta Inc.) (working, owner @ken, lead#4)."},
-			Actions:  []handlers.Action{{Label: "Log call", Command: "log call lead#13"}, {Label: "Qualify", Command: "qualify lead#13"}},
-		}},
-		// Ensure a reply that carries the BANT form offers a button to open it.
-		{"qualify_form", &handlers.Reply{
+	// Ensure the shared replies, a long pipeline split into sections of at
+	// most 3000 characters, and a reply carrying the BANT form (a button
+	// that opens it) render within Block Kit's limits.
+	tests := append(replytest.Replies(),
+		replytest.Case{Name: "pipeline", Reply: pipelineReply()},
+		replytest.Case{Name: "qualify_form", Reply: &handlers.Reply{
 			Title: "BANT for Taro Yamada (Acme KK): B? A? N? T?, 0 of 4 yes.",
 			Form:  &handlers.Form{Kind: handlers.FormBANT, Title: "Qualify Taro Yamada (Acme KK)", Target: "lead#12"},
 		}},
-	}
+	)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			blocks := slack.Blocks(tt.reply)
+		t.Run(tt.Name, func(t *testing.T) {
+			blocks := slack.Blocks(tt.Reply)
 			checkBlocks(t, blocks, 50)
-			golden(t, filepath.Join("blocks", tt.name+".json"), blocks)
+			golden(t, filepath.Join("blocks", tt.Name+".json"), blocks)
 		})
 	}
 }

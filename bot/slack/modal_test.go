@@ -13,20 +13,11 @@ import (
 
 	"github.com/touchbase/touchbase/bot/slack"
 	"github.com/touchbase/touchbase/handlers"
+	"github.com/touchbase/touchbase/handlers/replytest"
 )
 
 // bantForm is the Form the handlers return for /qualify Acme.
-func bantForm() *handlers.Form {
-	return &handlers.Form{
-		Kind: handlers.FormBANT, Title: "Qualify Taro Yamada (Acme KK)", Target: "lead#12",
-		Questions: []handlers.Question{
-			{Key: "b", Label: "Budget", Prompt: "Is there a budget for this? (amount, if known)", Current: "yes", Note: "¥5,000,000", Options: []string{"yes", "no", "unknown"}},
-			{Key: "a", Label: "Authority", Prompt: "Are we talking to the decision maker? (who decides)", Current: "no", Note: "Sato, CIO", Options: []string{"yes", "no", "unknown"}},
-			{Key: "n", Label: "Need", Prompt: "Is there a clear need? (in a few words)", Current: "unknown", Options: []string{"yes", "no", "unknown"}},
-			{Key: "t", Label: "Timeline", Prompt: "Is there a timeline to buy? (target date)", Current: "unknown", Options: []string{"yes", "no", "unknown"}},
-		},
-	}
-}
+var bantForm = replytest.BANTForm
 
 func mustModal(t *testing.T, verb string, f *handlers.Form) slackgo.ModalViewRequest {
 	t.Helper()

@@ -18,6 +18,7 @@ import (
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/bot/teams"
 	"github.com/touchbase/touchbase/handlers"
+	"github.com/touchbase/touchbase/handlers/replytest"
 )
 
 // The flag is not -update, which other packages' tests define for their own
@@ -53,17 +54,7 @@ func goldenCard(t *testing.T, name string, card map[string]any) {
 }
 
 // bantForm is the Form the handlers return for /qualify Acme.
-func bantForm() *handlers.Form {
-	return &handlers.Form{
-		Kind: handlers.FormBANT, Title: "Qualify Taro Yamada (Acme KK)", Target: "lead#12",
-		Questions: []handlers.Question{
-			{Key: "b", Label: "Budget", Prompt: "Is there a budget for this? (amount, if known)", Current: "yes", Note: "¥5,000,000", Options: []string{"yes", "no", "unknown"}},
-			{Key: "a", Label: "Authority", Prompt: "Are we talking to the decision maker? (who decides)", Current: "no", Note: "Sato, CIO", Options: []string{"yes", "no", "unknown"}},
-			{Key: "n", Label: "Need", Prompt: "Is there a clear need? (in a few words)", Current: "unknown", Options: []string{"yes", "no", "unknown"}},
-			{Key: "t", Label: "Timeline", Prompt: "Is there a timeline to buy? (target date)", Current: "unknown", Options: []string{"yes", "no", "unknown"}},
-		},
-	}
-}
+var bantForm = replytest.BANTForm
 
 // digestReply is a digest of 300 lines, in the handlers' mrkdwn: far more
 // than a card holds.
@@ -102,68 +93,29 @@ func reminderReply() *handlers.Reply {
 	}
 }
 
-func goldenReplies() []struct {
-	name  string
-	reply *handlers.Reply
-} {
-	return []struct {
-		name  string
-		reply *handlers.Reply
-	}{
-		// Ensure a logged touch shows its title and lines.
-		{"log", &handlers.Reply{
-			Title: "Logged call with Taro Yamada (Acme KK) — touch 3 of 5. Next follow-up: Fri 2026-11-27.",
-			Lines: []string{"“asked for pricing, sending quote <today> & call back”", "Next step: call about the proposal"},
-		}},
-		// Ensure a qualified lead shows BANT as facts and a positive Convert button.
-		{"qualify", &handlers.Reply{
-			Title: "BANT for Taro Yamada (Acme KK): B✓ A✗ N✓ T? — 2 of 4 yes.",
-			Fields: []handlers.Field{
-				{Label: "Budget", Value: "yes — ¥5,000,000"}, {Label: "Authority", Value: "no — Sato, CIO decides"},
-				{Label: "Need", Value: "yes — replace the old ERP"}, {Label: "Timeline", Value: "unknown"},
-			},
-			Lines:   []string{"Qualified (2 of 4 needed). Convert it into an opportunity when ready."},
-			Actions: []handlers.Action{{Label: "Convert to opportunity", Command: "convert lead#12", Primary: true}},
-		}},
-		// Ensure an ambiguous name offers one button per record, with the
-		// full labels listed when one is too long for a button.
-		{"ambiguous", &handlers.Reply{
-			Title: `"acme" matches 3 records. Which one?`,
-			Choices: []handlers.Choice{
-				{Label: "Lead Taro Yamada (Acme KK) — working, 2 touches, owner @taro", Command: `log call lead#12 "asked for pricing"`},
-				{Label: "Opportunity Acme KK: ERP rollout — stage 3 Value proposition, ¥5,000,000, owner @hanako", Command: `log call opp#7 "asked for pricing"`},
-				{Label: "Opportunity Acme Holdings: Support plan — stage 1 Discovery, $120,000, owner @ken", Command: `log call opp#9 "asked for pricing"`},
-			},
-		}},
+// goldenReplies are the shared replies every platform renders, and the
+// card's own cases.
+func goldenReplies() []replytest.Case {
+	return append(replytest.Replies(),
 		// Ensure a reminder's items each have their own buttons, six to a row.
-		{"reminder", reminderReply()},
-		// Ensure a lead with a duplicate warning shows it in the attention colour.
-		{"lead", &handlers.Reply{
-			Title: "Added lead Hanako Sato (Beta Inc.) (lead#13), owner @hanako.",
-			Fields: []handlers.Field{
-				{Label: "Company", Value: "Beta Inc."}, {Label: "Phone", Value: "03-1234-5678"},
-				{Label: "Status", Value: "new"}, {Label: "Next follow-up", Value: "Mon 2026-11-23"},
-			},
-			Warnings: []string{"Possible duplicate: Hanako Sato (Beta Inc.) (working, owner @ken, lead#4)."},
-			Actions:  []handlers.Action{{Label: "Log call", Command: "log call lead#13"}, {Label: "Qualify", Command: "qualify lead#13"}},
-		}},
+		replytest.Case{Name: "reminder", Reply: reminderReply()},
 		// Ensure a reply with the BANT form asks its questions in the card.
-		{"qualify_form", &handlers.Reply{
+		replytest.Case{Name: "qualify_form", Reply: &handlers.Reply{
 			Title:   "BANT for Taro Yamada (Acme KK): B✓ A✗ N? T?, 1 of 4 yes.",
 			Form:    bantForm(),
 			Actions: []handlers.Action{{Label: "Log call", Command: "log call lead#12"}},
 		}},
 		// Ensure a digest of 300 lines is cut to fit, ending in "…and N more".
-		{"digest", digestReply()},
-	}
+		replytest.Case{Name: "digest", Reply: digestReply()},
+	)
 }
 
 func TestCard_Golden(t *testing.T) {
 	for _, tt := range goldenReplies() {
-		t.Run(tt.name, func(t *testing.T) {
-			card := teams.Card(tt.reply)
+		t.Run(tt.Name, func(t *testing.T) {
+			card := teams.Card(tt.Reply)
 			checkCard(t, card)
-			goldenCard(t, tt.name, card)
+			goldenCard(t, tt.Name, card)
 		})
 	}
 	t.Run("bant_form", func(t *testing.T) {
@@ -328,7 +280,7 @@ func TestCommandFromValue_RoundTrip(t *testing.T) {
 	// filled BANT form the qualify command.
 	cards := map[string]map[string]any{"bant_form": teams.FormCard(bantForm())}
 	for _, tt := range goldenReplies() {
-		cards[tt.name] = teams.Card(tt.reply)
+		cards[tt.Name] = teams.Card(tt.Reply)
 	}
 	const wantBANT = `qualify lead#12 a:no b:"yes 5m" n:"yes replace the old ERP" t:unknown`
 	for name, card := range cards {
