@@ -94,7 +94,34 @@ func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
 	if err != nil {
 		return target{}, err
 	}
-	var exact, prefix []target
+	exact, prefix, err := candidates(tx, refs, w)
+	if err != nil {
+		return target{}, err
+	}
+	cands := exact
+	if len(cands) == 0 {
+		cands = prefix
+	}
+	switch len(cands) {
+	case 0:
+		return target{}, touchbase.Errorf(touchbase.ENOTFOUND, "No %s matches %q. Check the spelling, or list yours with /followups week or /pipeline.", w.what, query)
+	case 1:
+		return cands[0], nil
+	}
+	amb := &ambiguousError{query: query}
+	for _, t := range cands[:min(len(cands), 10)] {
+		alt := *c.cmd
+		alt.Args = append([]string(nil), c.cmd.Args...)
+		alt.Args[argIndex] = t.ref()
+		amb.choices = append(amb.choices, Choice{Label: c.describe(tx, t), Command: alt.String()})
+	}
+	return target{}, amb
+}
+
+// candidates turns search results into the records w accepts, each once:
+// those whose name matched exactly, then those it prefixed. An account
+// stands for its open opportunities.
+func candidates(tx touchbase.Tx, refs []touchbase.Ref, w want) (exact, prefix []target, err error) {
 	seen := map[string]bool{}
 	add := func(t target, isExact bool) {
 		if seen[t.ref()] {
@@ -115,7 +142,7 @@ func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
 			}
 			l, err := tx.Lead(r.ID)
 			if err != nil {
-				return target{}, err
+				return nil, nil, err
 			}
 			if w.leads(l.Status) {
 				add(target{lead: l}, r.Exact)
@@ -126,7 +153,7 @@ func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
 			}
 			o, err := tx.Opportunity(r.ID)
 			if err != nil {
-				return target{}, err
+				return nil, nil, err
 			}
 			if o.Open() {
 				add(target{opp: o}, r.Exact)
@@ -137,31 +164,14 @@ func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
 			}
 			opps, err := tx.Opportunities(touchbase.OpportunityFilter{AccountID: r.ID, Open: true})
 			if err != nil {
-				return target{}, err
+				return nil, nil, err
 			}
 			for _, o := range opps {
 				add(target{opp: o}, r.Exact)
 			}
 		}
 	}
-	cands := exact
-	if len(cands) == 0 {
-		cands = prefix
-	}
-	switch len(cands) {
-	case 0:
-		return target{}, touchbase.Errorf(touchbase.ENOTFOUND, "No %s matches %q. Check the spelling, or list yours with /followups week or /pipeline.", w.what, query)
-	case 1:
-		return cands[0], nil
-	}
-	amb := &ambiguousError{query: query}
-	for _, t := range cands[:min(len(cands), 10)] {
-		alt := *c.cmd
-		alt.Args = append([]string(nil), c.cmd.Args...)
-		alt.Args[argIndex] = t.ref()
-		amb.choices = append(amb.choices, Choice{Label: c.describe(tx, t), Command: alt.String()})
-	}
-	return target{}, amb
+	return exact, prefix, nil
 }
 
 func (c *call) loadRef(tx touchbase.Tx, kind touchbase.RefKind, id uint64, w want) (target, error) {
@@ -283,13 +293,9 @@ func (h *Handler) Suggest(ctx context.Context, u User, picker, query string) ([]
 		if err != nil {
 			return err
 		}
-		seen := map[string]bool{}
-		for _, r := range refs {
-			if len(out) >= 20 {
-				break
-			}
-			if picker == PickAccount {
-				if r.Kind != touchbase.RefAccount {
+		if picker == PickAccount {
+			for _, r := range refs {
+				if r.Kind != touchbase.RefAccount || len(out) >= 20 {
 					continue
 				}
 				a, err := tx.Account(r.ID)
@@ -297,36 +303,15 @@ func (h *Handler) Suggest(ctx context.Context, u User, picker, query string) ([]
 					return err
 				}
 				out = append(out, Choice{Label: a.Name, Command: fmt.Sprintf("account#%d", a.ID)})
-				continue
 			}
-			var ts []target
-			switch r.Kind {
-			case touchbase.RefLead:
-				if w.leads == nil {
-					continue
-				}
-				l, err := tx.Lead(r.ID)
-				if err != nil {
-					return err
-				}
-				if w.leads(l.Status) {
-					ts = append(ts, target{lead: l})
-				}
-			case touchbase.RefOpportunity:
-				o, err := tx.Opportunity(r.ID)
-				if err != nil {
-					return err
-				}
-				if w.opps && o.Open() {
-					ts = append(ts, target{opp: o})
-				}
-			}
-			for _, t := range ts {
-				if !seen[t.ref()] {
-					seen[t.ref()] = true
-					out = append(out, Choice{Label: c.describe(tx, t), Command: t.ref()})
-				}
-			}
+			return nil
+		}
+		exact, prefix, err := candidates(tx, refs, w)
+		if err != nil {
+			return err
+		}
+		for _, t := range append(exact, prefix...)[:min(len(exact)+len(prefix), 20)] {
+			out = append(out, Choice{Label: c.describe(tx, t), Command: t.ref()})
 		}
 		return nil
 	})
