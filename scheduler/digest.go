@@ -128,13 +128,8 @@ func (s *Scheduler) teamDigest(ctx context.Context, t *touchbase.Team, loc *time
 	} else {
 		r.Image = &handlers.Image{Name: "funnel-" + touchbase.DateOf(due).String() + ".png", Title: "Funnel and pipeline, week to " + touchbase.DateOf(due).AddDays(-1).String(), PNG: png}
 	}
-	added := false
-	err = s.DB.Update(ctx, func(tx touchbase.Tx) (err error) {
-		// Enqueue adds nothing when a run at the same time got there first.
-		added, err = enqueue(tx, key, t.Channel, r, now)
-		return err
-	})
-	return added, err
+	// Enqueue adds nothing when a run at the same time got there first.
+	return s.send(ctx, key, t.Channel, now, func(touchbase.Tx) (*handlers.Reply, error) { return r, nil })
 }
 
 // CheckSchedule reports whether spec is a cron expression the digest job

@@ -47,17 +47,12 @@ func (s *Scheduler) reminders(ctx context.Context, now time.Time) (int, error) {
 		if sent {
 			continue
 		}
-		err := s.DB.Update(ctx, func(tx touchbase.Tx) error {
-			r, err := handlers.Reminder(tx, s.Config, rep.ID, l.today)
-			if err != nil || r == nil {
-				return err
-			}
-			added, err := enqueue(tx, key, rep.ID, r, now)
-			if added {
-				n++
-			}
-			return err
+		added, err := s.send(ctx, key, rep.ID, now, func(tx touchbase.Tx) (*handlers.Reply, error) {
+			return handlers.Reminder(tx, s.Config, rep.ID, l.today)
 		})
+		if added {
+			n++
+		}
 		if err != nil {
 			return n, fmt.Errorf("scheduler: reminder for %s: %w", rep.ID, err)
 		}
@@ -94,13 +89,12 @@ func (s *Scheduler) stalled(ctx context.Context, now time.Time) (int, error) {
 			continue
 		}
 		key := fmt.Sprintf("stalled/%d/%d/%d", o.ID, o.Stage, o.StageEnteredAt.Unix())
-		err := s.DB.Update(ctx, func(tx touchbase.Tx) error {
-			added, err := enqueue(tx, key, o.Owner, handlers.StalledNotice(s.Config, o, now), now)
-			if added {
-				n++
-			}
-			return err
+		added, err := s.send(ctx, key, o.Owner, now, func(touchbase.Tx) (*handlers.Reply, error) {
+			return handlers.StalledNotice(s.Config, o, now), nil
 		})
+		if added {
+			n++
+		}
 		if err != nil {
 			return n, err
 		}
@@ -190,17 +184,16 @@ func (s *Scheduler) renewals(ctx context.Context, now time.Time) (int, error) {
 		if notice == 0 {
 			continue
 		}
-		err := s.DB.Update(ctx, func(tx touchbase.Tx) error {
+		added, err := s.send(ctx, fmt.Sprintf("renewal/%d/%d", r.ID, notice), r.Owner, now, func(tx touchbase.Tx) (*handlers.Reply, error) {
 			acct := fmt.Sprintf("account#%d", r.AccountID)
 			if a, err := tx.Account(r.AccountID); err == nil {
 				acct = a.Name
 			}
-			added, err := enqueue(tx, fmt.Sprintf("renewal/%d/%d", r.ID, notice), r.Owner, handlers.RenewalNotice(r, acct, left), now)
-			if added {
-				n++
-			}
-			return err
+			return handlers.RenewalNotice(r, acct, left), nil
 		})
+		if added {
+			n++
+		}
 		if err != nil {
 			return n, err
 		}

@@ -129,6 +129,21 @@ func (s *Scheduler) Run(ctx context.Context, job string, now time.Time) (int, er
 	return n, err
 }
 
+// send builds a message and enqueues it under key in one transaction, and
+// reports whether it was new. build may return nil: nothing to send.
+func (s *Scheduler) send(ctx context.Context, key, to string, now time.Time, build func(touchbase.Tx) (*handlers.Reply, error)) (bool, error) {
+	added := false
+	err := s.DB.Update(ctx, func(tx touchbase.Tx) error {
+		r, err := build(tx)
+		if err != nil || r == nil {
+			return err
+		}
+		added, err = enqueue(tx, key, to, r, now)
+		return err
+	})
+	return added, err
+}
+
 // enqueue adds a message unless its key is in the outbox already.
 func enqueue(tx touchbase.Tx, key, to string, r *handlers.Reply, now time.Time) (bool, error) {
 	body, err := handlers.EncodeReply(r)
