@@ -30,11 +30,7 @@ func (m *Main) runJobs(ctx context.Context, args []string) error {
 	}
 	// Everything this run does happens at --now: what it enqueues is due then.
 	m.Now = func() time.Time { return now }
-	cfg, err := m.config()
-	if err != nil {
-		return err
-	}
-	db, err := m.openDB(*dbPath)
+	cfg, db, err := m.open(*dbPath)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,18 @@ func (m *Main) parseNow(v string) (time.Time, error) {
 	return t, nil
 }
 
+// open reads the configuration, then opens the database: what every
+// command that works on the data needs, in that order (a bad
+// configuration stops it before the file is locked).
+func (m *Main) open(path string) (*touchbase.Config, *store.DB, error) {
+	cfg, err := m.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := m.openDB(path)
+	return cfg, db, err
+}
+
 // openDB opens the database and registers it to be closed.
 func (m *Main) openDB(path string) (*store.DB, error) {
 	path = cmp.Or(path, m.Getenv("TOUCHBASE_DB"), "touchbase.db")
@@ -71,11 +83,7 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 			return fmt.Errorf("--tz %q is not a time zone: try --tz Asia/Tokyo", *tz)
 		}
 	}
-	cfg, err := m.config()
-	if err != nil {
-		return err
-	}
-	db, err := m.openDB(*dbPath)
+	cfg, db, err := m.open(*dbPath)
 	if err != nil {
 		return err
 	}
@@ -107,11 +115,7 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 	if *format == "csv" && *out == "" {
 		return fmt.Errorf("--format csv writes four files: name a directory with --out DIR")
 	}
-	cfg, err := m.config()
-	if err != nil {
-		return err
-	}
-	db, err := m.openDB(*dbPath)
+	cfg, db, err := m.open(*dbPath)
 	if err != nil {
 		return err
 	}

@@ -145,11 +145,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if m.ServeLogger != nil {
 		m.Logger = m.ServeLogger
 	}
-	cfg, err := m.config()
-	if err != nil {
-		return err
-	}
-	db, err := m.openDB(*dbPath)
+	cfg, db, err := m.open(*dbPath)
 	if err != nil {
 		return err
 	}
