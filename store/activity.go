@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/touchbase/touchbase"
 )
 
@@ -79,7 +77,7 @@ func (tx *tx) Activities(f touchbase.ActivityFilter, fn func(*touchbase.Activity
 
 // walkTime calls fn for each key of b that is prefix, then a time key at or
 // after lo and before hi (nil: unbounded), then anything.
-func walkTime(b *bbolt.Bucket, prefix, lo, hi []byte, fn func(k, v []byte) error) error {
+func walkTime(b bucket, prefix, lo, hi []byte, fn func(k, v []byte) error) error {
 	c := b.Cursor()
 	n := len(prefix)
 	for k, v := c.Seek(concat(prefix, lo)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -190,6 +191,13 @@ var schemaVersion = uint64(len(migrations))
 type DB struct {
 	db   *bbolt.DB
 	path string
+
+	// The group commit (see Update): callers queue, the committer runs.
+	mu      sync.Mutex
+	queue   []*update
+	closing bool
+	wake    chan struct{} // a nudge to the committer; buffered 1
+	stopped chan struct{} // closed when the committer has returned
 }
 
 // NewDB returns a DB for the file at path; Open opens it.
@@ -219,7 +227,11 @@ func (db *DB) Open() error {
 		_ = bdb.Close()
 		return fmt.Errorf("store: open %s: %w", db.path, err)
 	}
-	db.db = bdb
+	db.mu.Lock()
+	db.db, db.closing = bdb, false
+	db.wake, db.stopped = make(chan struct{}, 1), make(chan struct{})
+	db.mu.Unlock()
+	go db.commitLoop()
 	return nil
 }
 
@@ -252,11 +264,19 @@ func migrate(btx *bbolt.Tx) error {
 	return meta.Put(versionKey, u64(schemaVersion))
 }
 
-// Close closes the file. Closing a DB that is not open does nothing.
+// Close commits the Updates already waiting, then closes the file; Updates
+// called after Close began are refused. Closing a DB that is not open does
+// nothing.
 func (db *DB) Close() error {
-	if db.db == nil {
+	db.mu.Lock()
+	if db.db == nil || db.closing {
+		db.mu.Unlock()
 		return nil
 	}
+	db.closing = true
+	close(db.wake) // under mu: no Update sends on it after this
+	db.mu.Unlock()
+	<-db.stopped
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
@@ -285,27 +305,142 @@ func (db *DB) View(ctx context.Context, fn func(touchbase.Tx) error) error {
 	return nil
 }
 
-// Update runs fn in a read-write transaction and commits it when fn returns
-// nil. An error from fn (or a panic) rolls back everything fn wrote and is
+// Update runs fn in a read-write transaction and commits it, durably, when
+// fn returns nil; Update returns only after the commit. An error from fn (or
+// a panic, which Update raises again) takes back everything fn wrote and is
 // returned as is, so its touchbase error code reaches the caller.
+//
+// Updates are committed in groups: one goroutine runs every fn that is
+// waiting, one after another in the order they came, in one bbolt
+// transaction, and commits them with one fsync. That is what lets many
+// writers share the disk, whose fsync is the cost of a commit. Each fn is
+// still all-or-nothing and runs exactly once: the writes of one that fails
+// are taken back from its undo log, and the others of the group are kept. A
+// fn sees the writes of those before it in the group, as it would had they
+// committed alone. fn must not call Update itself.
 func (db *DB) Update(ctx context.Context, fn func(touchbase.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if db.db == nil {
+	r := &update{ctx: ctx, fn: fn, done: make(chan struct{})}
+	db.mu.Lock()
+	if db.db == nil || db.closing {
+		db.mu.Unlock()
 		return errors.New("store: update: database not open")
 	}
-	var fnErr error
-	err := db.db.Update(func(btx *bbolt.Tx) error {
-		fnErr = fn(&tx{tx: btx})
-		return fnErr
-	})
-	if fnErr != nil {
-		return fnErr
-	} else if err != nil {
-		return fmt.Errorf("store: update: %w", err)
+	db.queue = append(db.queue, r)
+	select {
+	case db.wake <- struct{}{}:
+	default: // the committer is already woken
 	}
-	return nil
+	db.mu.Unlock()
+	<-r.done
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.err
+}
+
+// update is one call of Update waiting for the committer.
+type update struct {
+	ctx      context.Context
+	fn       func(touchbase.Tx) error
+	err      error
+	panicked any
+	done     chan struct{}
+}
+
+// commitLoop is the committer: it commits whatever Updates are waiting, as
+// one group, until the DB closes and nothing is left.
+func (db *DB) commitLoop() {
+	defer close(db.stopped)
+	var group []*update
+	t := &tx{}
+	for range db.wake {
+		for {
+			db.mu.Lock()
+			group, db.queue = db.queue, group[:0]
+			closing := db.closing
+			db.mu.Unlock()
+			if len(group) == 0 {
+				if closing {
+					return
+				}
+				break
+			}
+			db.commitGroup(t, group)
+			clear(group)
+		}
+	}
+}
+
+// commitGroup runs the group's fns in one bbolt transaction and commits the
+// writes of those that succeeded.
+func (db *DB) commitGroup(t *tx, group []*update) {
+	defer func() {
+		for _, r := range group {
+			close(r.done)
+		}
+	}()
+	btx, err := db.db.Begin(true)
+	if err != nil {
+		for _, r := range group {
+			r.err = fmt.Errorf("store: update: %w", err)
+		}
+		return
+	}
+	*t = tx{tx: btx, undo: t.undo[:0]}
+	kept := 0
+	for i, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err // its caller has gone: do not write for it
+			continue
+		}
+		r.err, r.panicked = run(t, r.fn)
+		if r.err == nil && r.panicked == nil {
+			kept++
+		} else if err := t.rollback(); err != nil {
+			// The failed fn's writes cannot be told from the others:
+			// give up the whole group, which none of them has seen
+			// committed.
+			_ = btx.Rollback()
+			for _, o := range group[:i] {
+				if o.err == nil && o.panicked == nil {
+					o.err = err
+				}
+			}
+			if r.panicked == nil {
+				r.err = err
+			}
+			for _, o := range group[i+1:] {
+				o.err = err
+			}
+			return
+		}
+		t.undo = t.undo[:0]
+	}
+	if kept == 0 {
+		_ = btx.Rollback()
+		return
+	}
+	if err := btx.Commit(); err != nil {
+		for _, r := range group {
+			if r.err == nil && r.panicked == nil {
+				r.err = fmt.Errorf("store: update: %w", err)
+			}
+		}
+	}
+}
+
+// run calls fn on t, catching a panic so the committer survives it; the
+// panic is raised again in the caller of Update.
+func run(t *tx, fn func(touchbase.Tx) error) (err error, panicked any) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = p
+		}
+	}()
+	return fn(t), nil
 }
 
 // Backup writes a consistent copy of the whole database to w while it keeps

@@ -91,3 +91,33 @@ func BucketNames(db *DB) ([]string, error) {
 	})
 	return names, err
 }
+
+// Dump returns every key and value of every bucket of db, and each bucket's
+// sequence, as text: two files that dump alike hold the same data.
+func Dump(db *DB) (string, error) {
+	var b []byte
+	err := db.db.View(func(btx *bbolt.Tx) error {
+		return btx.ForEach(func(name []byte, bk *bbolt.Bucket) error {
+			b = fmt.Appendf(b, "bucket %s seq %d\n", name, bk.Sequence())
+			return bk.ForEach(func(k, v []byte) error {
+				b = fmt.Appendf(b, "  %x = %x\n", k, v)
+				return nil
+			})
+		})
+	})
+	return string(b), err
+}
+
+// Waiting returns how many Updates wait for the committer.
+func Waiting(db *DB) int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return len(db.queue)
+}
+
+// Closing reports whether Close has begun on db.
+func Closing(db *DB) bool {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.closing
+}

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/touchbase/touchbase"
 )
 
@@ -141,7 +139,7 @@ func strPrefix(s string) []byte { return append([]byte(s), 0) }
 // walkDue calls fn for each key of a follow-up index dated on or before d,
 // in date order: a cursor walk from the start that stops at the first later
 // date.
-func walkDue(b *bbolt.Bucket, d touchbase.Date, fn func(k, v []byte) error) error {
+func walkDue(b bucket, d touchbase.Date, fn func(k, v []byte) error) error {
 	end := []byte(d.String())
 	c := b.Cursor()
 	for k, v := c.First(); k != nil && bytes.Compare(k[:len(k)-8], end) <= 0; k, v = c.Next() {

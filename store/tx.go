@@ -18,10 +18,13 @@ var _ touchbase.Tx = (*tx)(nil)
 // returns is decoded inside the transaction: no []byte of bbolt's escapes.
 type tx struct {
 	tx *bbolt.Tx
+	// undo is what the Update running on tx has written so far, to take
+	// back if it fails (see bucket); empty in a View.
+	undo []undo
 }
 
 // bucket returns the named bucket; Open created them all.
-func (tx *tx) bucket(name []byte) *bbolt.Bucket { return tx.tx.Bucket(name) }
+func (tx *tx) bucket(name []byte) bucket { return bucket{Bucket: tx.tx.Bucket(name), tx: tx} }
 
 // u64 returns v as 8 big-endian bytes, so keys sort in numeric order.
 func u64(v uint64) []byte {
@@ -62,7 +65,7 @@ func ownerDueKey(owner string, open bool, due touchbase.Date, id uint64) []byte 
 }
 
 // walkOwnerDue walks owner's entries of an owner-due index up to day d.
-func walkOwnerDue(b *bbolt.Bucket, owner string, d touchbase.Date, fn func(k, v []byte) error) error {
+func walkOwnerDue(b bucket, owner string, d touchbase.Date, fn func(k, v []byte) error) error {
 	prefix := concat([]byte(owner), []byte{0})
 	end := []byte(d.String())
 	c := b.Cursor()
@@ -105,7 +108,7 @@ func timeKey(t time.Time) []byte {
 func dayKey(d touchbase.Date) []byte { return timeKey(d.In(time.UTC)) }
 
 // walkPrefix calls fn for each key of b that starts with prefix, in order.
-func walkPrefix(b *bbolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {
+func walkPrefix(b bucket, prefix []byte, fn func(k, v []byte) error) error {
 	c := b.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if err := fn(k, v); err != nil {
@@ -119,7 +122,7 @@ func walkPrefix(b *bbolt.Bucket, prefix []byte, fn func(k, v []byte) error) erro
 // next sequence; otherwise (an import) it keeps *id, refuses one that exists
 // with ECONFLICT, and raises the sequence to it so later creates never collide.
 // exists reports whether an ID is taken (for buckets not keyed by ID).
-func assignID(b *bbolt.Bucket, id *uint64, kind string, exists func(uint64) bool) error {
+func assignID(b bucket, id *uint64, kind string, exists func(uint64) bool) error {
 	if *id == 0 {
 		n, err := b.NextSequence()
 		if err != nil {
@@ -140,13 +143,13 @@ func assignID(b *bbolt.Bucket, id *uint64, kind string, exists func(uint64) bool
 }
 
 // keyExists returns an exists function for a bucket keyed by 8-byte ID.
-func keyExists(b *bbolt.Bucket) func(uint64) bool {
+func keyExists(b bucket) func(uint64) bool {
 	return func(id uint64) bool { return b.Get(u64(id)) != nil }
 }
 
 // getByID decodes the record id of bucket b into a new T, or returns
 // ENOTFOUND naming kind.
-func getByID[T any](b *bbolt.Bucket, id uint64, kind string, decode func([]byte, *T) error) (*T, error) {
+func getByID[T any](b bucket, id uint64, kind string, decode func([]byte, *T) error) (*T, error) {
 	v := b.Get(u64(id))
 	if v == nil {
 		return nil, touchbase.Errorf(touchbase.ENOTFOUND, "%s %d not found", kind, id)
@@ -159,7 +162,7 @@ func getByID[T any](b *bbolt.Bucket, id uint64, kind string, decode func([]byte,
 }
 
 // list decodes every record of b, in key order.
-func list[T any](b *bbolt.Bucket, kind string, decode func([]byte, *T) error) ([]*T, error) {
+func list[T any](b bucket, kind string, decode func([]byte, *T) error) ([]*T, error) {
 	var out []*T
 	err := b.ForEach(func(k, v []byte) error {
 		r := new(T)
@@ -173,7 +176,7 @@ func list[T any](b *bbolt.Bucket, kind string, decode func([]byte, *T) error) ([
 }
 
 // put encodes r and stores it under key.
-func put[T any](b *bbolt.Bucket, key []byte, r *T, kind string, encode func(*T) ([]byte, error)) error {
+func put[T any](b bucket, key []byte, r *T, kind string, encode func(*T) ([]byte, error)) error {
 	v, err := encode(r)
 	if err != nil {
 		return fmt.Errorf("store: encode %s %x: %w", kind, key, err)

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// bucket is a bbolt bucket seen through one Update of the store. Its writes
+// go through the Update's undo log, so that one Update of a group commit can
+// be taken back while the others of the same bbolt transaction stay (see
+// DB.Update). Reads are bbolt's own.
+//
+// Every write of the store goes through a bucket: no code of this package
+// calls Put, Delete, NextSequence or SetSequence on a *bbolt.Bucket inside
+// an Update (TestWritesGoThroughUndoLog holds the package to it).
+type bucket struct {
+	*bbolt.Bucket
+	tx *tx
+}
+
+// undo is one step back: the value a key had (or that it had none) or the
+// sequence a bucket had, before a write of the Update changed it.
+type undo struct {
+	b      *bbolt.Bucket
+	seq    bool // the step is the bucket's sequence, not a key
+	key    []byte
+	had    bool // key was present, holding old
+	old    []byte
+	oldSeq uint64
+}
+
+// Put writes key → value, remembering what key held before.
+func (b bucket) Put(key, value []byte) error {
+	b.tx.remember(b.Bucket, key)
+	return b.Bucket.Put(key, value)
+}
+
+// Delete removes key, remembering what it held.
+func (b bucket) Delete(key []byte) error {
+	b.tx.remember(b.Bucket, key)
+	return b.Bucket.Delete(key)
+}
+
+// NextSequence advances the bucket's sequence, remembering where it was.
+func (b bucket) NextSequence() (uint64, error) {
+	b.tx.rememberSequence(b.Bucket)
+	return b.Bucket.NextSequence()
+}
+
+// SetSequence sets the bucket's sequence, remembering where it was.
+func (b bucket) SetSequence(v uint64) error {
+	b.tx.rememberSequence(b.Bucket)
+	return b.Bucket.SetSequence(v)
+}
+
+func (tx *tx) remember(b *bbolt.Bucket, key []byte) {
+	// Presence is asked of a cursor: Get cannot tell a key holding an
+	// empty value (every index entry) from a missing one. bbolt's slices
+	// are valid only until the next write, so the step keeps copies.
+	k, v := b.Cursor().Seek(key)
+	had := k != nil && bytes.Equal(k, key)
+	u := undo{b: b, key: bytes.Clone(key), had: had}
+	if had {
+		u.old = bytes.Clone(v)
+	}
+	tx.undo = append(tx.undo, u)
+}
+
+func (tx *tx) rememberSequence(b *bbolt.Bucket) {
+	tx.undo = append(tx.undo, undo{b: b, seq: true, oldSeq: b.Sequence()})
+}
+
+// rollback takes back every write remembered, newest first, leaving the
+// bbolt transaction as it was when the Update began.
+func (tx *tx) rollback() error {
+	for i := len(tx.undo) - 1; i >= 0; i-- {
+		u := tx.undo[i]
+		var err error
+		switch {
+		case u.seq:
+			err = u.b.SetSequence(u.oldSeq)
+		case u.had:
+			err = u.b.Put(u.key, u.old)
+		default:
+			err = u.b.Delete(u.key)
+		}
+		if err != nil {
+			return fmt.Errorf("store: take back a write: %w", err)
+		}
+	}
+	tx.undo = tx.undo[:0]
+	return nil
+}
