@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -36,7 +37,8 @@ type Scheduler struct {
 	// enqueued, how long it took, and its error.
 	Observe func(job string, enqueued int, took time.Duration, err error)
 
-	cron *cron.Cron
+	cron    *cron.Cron
+	started sync.WaitGroup // the pass at start
 }
 
 // Job names, as `touchbase jobs run` takes them.
@@ -66,23 +68,33 @@ func New(db handlers.DB, cfg *touchbase.Config) *Scheduler {
 func (s *Scheduler) Start(ctx context.Context) error {
 	l := cronLogger{s.Logger}
 	s.cron = cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)))
-	if _, err := s.cron.AddFunc(s.Every, func() { s.Pass(ctx) }); err != nil {
+	id, err := s.cron.AddFunc(s.Every, func() { s.Pass(ctx) })
+	if err != nil {
 		return fmt.Errorf("scheduler: every %q: %w", s.Every, err)
 	}
-	s.cron.Start()
 	// A pass at start catches up what came due while the process was down.
-	go s.Pass(ctx)
+	// It is the cron's own wrapped job, so a tick during it is skipped
+	// rather than run beside it.
+	pass := s.cron.Entry(id).WrappedJob
+	s.cron.Start()
+	s.started.Go(pass.Run)
 	return nil
 }
 
 // Stop stops the cron and waits (at most until ctx is done) for a running
-// pass to finish.
+// pass, the one at start included, to finish.
 func (s *Scheduler) Stop(ctx context.Context) {
 	if s.cron == nil {
 		return
 	}
+	done := make(chan struct{})
+	go func() {
+		<-s.cron.Stop().Done()
+		s.started.Wait()
+		close(done)
+	}()
 	select {
-	case <-s.cron.Stop().Done():
+	case <-done:
 	case <-ctx.Done():
 	}
 }

@@ -370,3 +370,49 @@ func TestReminders_TeamHolidays(t *testing.T) {
 		t.Fatalf("no reminder on Monday after the holidays: %d", n)
 	}
 }
+
+// Ensure Start makes a pass at once rather than at the cron's next tick
+// (here a year away), so a restart after downtime catches up; and that
+// Stop waits for that pass to finish.
+func TestScheduler_PassAtStart(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, tokyo))
+	f.as("taro", "Asia/Tokyo", `/lead "Ken" company:Gamma`)
+	f.now = time.Date(2026, 11, 24, 9, 30, 0, 0, tokyo)
+	f.s.Every = "0 0 1 1 *"
+	woken, release := make(chan struct{}), make(chan struct{})
+	f.s.Wake = sync.OnceFunc(func() { close(woken) })
+	var mu sync.Mutex
+	var ran []string
+	f.s.Observe = func(job string, _ int, _ time.Duration, _ error) {
+		if job == scheduler.JobStalled {
+			<-release // the pass is still running when Stop is called
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		ran = append(ran, job)
+	}
+	if err := f.s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-woken:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no pass at start")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stopped := make(chan string)
+	go func() {
+		f.s.Stop(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		stopped <- strings.Join(ran, ",")
+	}()
+	close(release)
+	if got, want := <-stopped, strings.Join(scheduler.Jobs, ","); got != want {
+		t.Fatalf("jobs run when Stop returned: %s, want the whole pass %s", got, want)
+	}
+	if got, want := keys(f.outbox()), "reminders/taro/2026-11-24 → taro"; got != want {
+		t.Fatalf("outbox=%s, want %s", got, want)
+	}
+}

@@ -2,7 +2,6 @@ package slack_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -444,30 +443,14 @@ func (tx crashingTx) UpdateMessage(m *touchbase.Message) error {
 	return tx.Tx.UpdateMessage(m)
 }
 
-// history answers conversations.history from what the fake accepted through
-// chat.postMessage, with the metadata touchbase sent.
-func history(fake *fakeslack.Server) func(fakeslack.Call) any {
-	return func(c fakeslack.Call) any {
-		var msgs []map[string]any
-		for _, p := range fake.Calls("chat.postMessage") {
-			if p.Status != http.StatusOK || p.Error != "" {
-				continue
-			}
-			var md map[string]any
-			_ = json.Unmarshal([]byte(p.Param("metadata")), &md)
-			msgs = append(msgs, map[string]any{"type": "message", "ts": "1700000000.000100", "text": p.Param("text"), "metadata": md})
-		}
-		return map[string]any{"ok": true, "messages": msgs, "has_more": false}
-	}
-}
-
 // Ensure a message that Slack accepted just before the process died is not
 // sent again after the restart: the restarted sender finds it in the
 // conversation by its key and marks it sent; one that never reached Slack
 // is posted once.
 func TestSender_CrashAfterSend(t *testing.T) {
 	fake := fakeslack.New(t)
-	fake.Handle("conversations.history", history(fake))
+	// Slack's clock, which stamps the messages the restarted sender looks for.
+	fake.Now = func() time.Time { return testNow }
 	db := &crashingDB{DB: mustOpenDB(t)}
 	client := slackgo.New("xoxb-test", slackgo.OptionAPIURL(fake.URL()))
 	body, err := handlers.EncodeReply(&handlers.Reply{Title: "Good morning!"})

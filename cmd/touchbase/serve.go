@@ -135,8 +135,17 @@ func (m *Main) teamsOutbox(s settings, db handlers.DB) (*teams.Connector, *handl
 // then (in Close) the database.
 func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs, dbPath := m.flagSet("serve")
+	now := fs.String("now", "", "start the clock at this RFC 3339 time, running on from there: to rehearse a morning's reminders or a Monday's digest on a copy of the data (Slack's and Teams' requests are checked on this clock too, so real ones are refused)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *now != "" {
+		start, err := m.parseNow(*now)
+		if err != nil {
+			return err
+		}
+		clock, began := m.Now, m.Now()
+		m.Now = func() time.Time { return start.Add(clock().Sub(began)) }
 	}
 	s, err := m.readSettings()
 	if err != nil {

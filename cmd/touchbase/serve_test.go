@@ -41,9 +41,9 @@ func serve(t *testing.T, env map[string]string) *served {
 	return serveAt(t, env, filepath.Join(t.TempDir(), "touchbase.db"), time.Time{})
 }
 
-// serveAt runs `touchbase serve` on the database at db, with the clock
-// stopped at now (or, when now is zero, running from a fixed evening).
-func serveAt(t *testing.T, env map[string]string, db string, now time.Time) *served {
+// serveAt runs `touchbase serve args...` on the database at db, with the
+// clock stopped at now (or, when now is zero, running from a fixed evening).
+func serveAt(t *testing.T, env map[string]string, db string, now time.Time, args ...string) *served {
 	t.Helper()
 	s := &served{t: t, fake: fakeslack.New(t), db: db}
 	base := map[string]string{
@@ -70,7 +70,7 @@ func serveAt(t *testing.T, env map[string]string, db string, now time.Time) *ser
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
-		err := m.Run(ctx, []string{"serve"})
+		err := m.Run(ctx, append([]string{"serve"}, args...))
 		if cerr := m.Close(); err == nil {
 			err = cerr
 		}
@@ -415,6 +415,30 @@ func TestServe_NoticeThroughRateLimit(t *testing.T) {
 	}
 	if n := len(s.fake.Calls("chat.postMessage")); n != 3 {
 		t.Fatalf("chat.postMessage called %d times, want 3 (two 429s, one delivery)", n)
+	}
+}
+
+// Ensure serve --now starts the clock at the time given: the pass at start
+// sends the reminder due at 09:30 in Tokyo, which the fixed evening clock
+// would hold back for quiet hours; and a time that is not RFC 3339 stops
+// serve, saying so.
+func TestServe_Now(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "touchbase.db")
+	run(t, `/lead "Taro Yamada" company:"Acme KK"`+"\n", "console", "--db", db, "--user", "U1", "--tz", "Asia/Tokyo", "--now", "2026-11-20T10:00:00+09:00")
+	s := serveAt(t, nil, db, time.Time{}, "--now", "2026-11-24T09:30:00+09:00")
+	post := s.fake.WaitFor("chat.postMessage", 1, 10*time.Second)[0]
+	if md := post.Param("metadata"); !strings.Contains(md, `"key":"reminders/U1/2026-11-24"`) || post.Param("channel") != "U1" {
+		t.Fatalf("posted to %s with metadata %s, want U1's reminder of 2026-11-24", post.Param("channel"), md)
+	}
+
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr = &out, &out
+	m.Getenv = func(string) string { return "" }
+	err := m.Run(context.Background(), []string{"serve", "--db", db + ".other", "--now", "tomorrow"})
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), `--now "tomorrow" is not an RFC 3339 time`) {
+		t.Fatalf("err=%v, want --now refused", err)
 	}
 }
 

@@ -9,7 +9,10 @@
 // The fake answers in the JSON shapes slack-go parses, checks token types the way Slack does
 // (bot token "xoxb-" for Web API methods, app-level token "xapp-" for apps.connections.open),
 // and can inject the failures a bot must survive: HTTP 429 with Retry-After, {"ok":false}
-// errors and 5xx answers.
+// errors and 5xx answers. Messages posted with chat.postMessage are kept in their
+// conversations (Messages, conversations.history with their metadata), and Hold keeps a
+// method's calls waiting before or after they take effect, so a test can kill a client at
+// that moment and see what it does after a restart.
 //
 // The fake imports only the standard library and gorilla/websocket, not slack-go, so tests
 // check slack-go against Slack's wire format rather than against itself. It is written on
@@ -124,6 +127,8 @@ type Server struct {
 	wg      sync.WaitGroup // hijacked WebSocket connections, which httptest does not track
 
 	calls     []Call
+	messages  []Message // accepted by chat.postMessage, oldest first
+	holds     map[string]*Hold
 	faults    map[string][]*fault
 	handlers  map[string]func(Call) any
 	overflow  bool
@@ -156,6 +161,7 @@ func New(tb testing.TB) *Server {
 		tb:           tb,
 		changed:      make(chan struct{}),
 		faults:       make(map[string][]*fault),
+		holds:        make(map[string]*Hold),
 		handlers:     make(map[string]func(Call) any),
 		users:        make(map[string]json.RawMessage),
 		views:        make(map[string]string),
@@ -199,7 +205,15 @@ func (s *Server) close() {
 	s.mu.Lock()
 	s.closed = true
 	conns := append([]*wsConn(nil), s.conns...)
+	holds := make([]*Hold, 0, len(s.holds))
+	for _, h := range s.holds {
+		holds = append(holds, h)
+	}
 	s.mu.Unlock()
+	// Held calls would keep httptest's Close waiting for ever.
+	for _, h := range holds {
+		h.Release()
+	}
 	for _, c := range conns {
 		c.closeNow()
 	}
@@ -432,6 +446,9 @@ func slackError(code string) answer {
 // record exists before the client sees the answer.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	c, parseErr := readCall(w, r)
+	if h := s.holding(c.Method, BeforeRecord); h != nil && !h.wait(r.Context(), c) {
+		return // the client went away: the call never reached Slack
+	}
 
 	s.mu.Lock()
 	c.Time = s.Now()
@@ -472,6 +489,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.notifyLocked()
 	s.mu.Unlock()
 
+	if h := s.holding(c.Method, AfterRecord); h != nil {
+		h.wait(r.Context(), c) // if the client went away, the answer is lost
+	}
 	a.write(w)
 }
 

@@ -3,8 +3,10 @@ package fakeslack_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -469,6 +471,141 @@ func TestConversationsOpen(t *testing.T) {
 	if ch2.ID != ch.ID || !already {
 		t.Fatalf("reopen=%q, %v, want %q, true", ch2.ID, already, ch.ID)
 	}
+}
+
+func TestConversationsHistory(t *testing.T) {
+	s := fakeslack.New(t)
+	api := newClient(s)
+	md := slack.SlackMetadata{EventType: "touchbase_message", EventPayload: map[string]any{"key": "reminders/U123ABC456/2026-11-24"}}
+	var sent []string
+	for i, to := range []string{"U123ABC456", "C123ABC456", "U123ABC456", "U123ABC456"} {
+		ch, ts, err := api.PostMessage(to, slack.MsgOptionText(fmt.Sprint("message ", i), false), slack.MsgOptionMetadata(md))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Ensure a message to a user is posted in the bot's DM with them, as Slack answers.
+		if want := to; strings.HasPrefix(to, "U") && !strings.HasPrefix(ch, "D") || strings.HasPrefix(to, "C") && ch != want {
+			t.Fatalf("posted to %s: channel=%s", to, ch)
+		}
+		sent = append(sent, ch+"/"+ts)
+	}
+	dm, _, _, err := api.OpenConversation(&slack.OpenConversationParameters{Users: []string{"U123ABC456"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Split(sent[0], "/")[0]; dm.ID != want {
+		t.Fatalf("DM=%s, want the conversation the messages went to, %s", dm.ID, want)
+	}
+	ts := func(i int) string { return strings.Split(sent[i], "/")[1] }
+	for _, tt := range []struct {
+		name   string
+		params slack.GetConversationHistoryParameters
+		want   []string // texts, newest first
+		more   bool
+		md     bool
+	}{
+		// Ensure the DM's messages come newest first, without metadata unless asked.
+		{name: "all", params: slack.GetConversationHistoryParameters{ChannelID: dm.ID}, want: []string{"message 3", "message 2", "message 0"}},
+		// Ensure metadata comes when asked for.
+		{name: "metadata", params: slack.GetConversationHistoryParameters{ChannelID: dm.ID, IncludeAllMetadata: true}, want: []string{"message 3", "message 2", "message 0"}, md: true},
+		// Ensure oldest and latest are exclusive.
+		{name: "between", params: slack.GetConversationHistoryParameters{ChannelID: dm.ID, Oldest: ts(0), Latest: ts(3)}, want: []string{"message 2"}},
+		// Ensure inclusive takes the bounds in.
+		{name: "inclusive", params: slack.GetConversationHistoryParameters{ChannelID: dm.ID, Oldest: ts(2), Inclusive: true}, want: []string{"message 3", "message 2"}},
+		// Ensure limit keeps the newest and says there is more.
+		{name: "limit", params: slack.GetConversationHistoryParameters{ChannelID: dm.ID, Limit: 2}, want: []string{"message 3", "message 2"}, more: true},
+		// Ensure a channel holds only its own messages.
+		{name: "channel", params: slack.GetConversationHistoryParameters{ChannelID: "C123ABC456"}, want: []string{"message 1"}},
+		// Ensure a conversation without messages is empty.
+		{name: "empty", params: slack.GetConversationHistoryParameters{ChannelID: "C999"}, want: nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := api.GetConversationHistory(&tt.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range h.Messages {
+				got = append(got, m.Text)
+				if key := m.Metadata.EventPayload["key"]; tt.md != (key == md.EventPayload["key"] && m.Metadata.EventType == md.EventType) {
+					t.Fatalf("message %q metadata=%+v, want it: %v", m.Text, m.Metadata, tt.md)
+				}
+			}
+			if !slices.Equal(got, tt.want) || h.HasMore != tt.more {
+				t.Fatalf("history=%q has_more=%v, want %q %v", got, h.HasMore, tt.want, tt.more)
+			}
+		})
+	}
+	// Ensure Messages lists what was accepted, oldest first, with its metadata.
+	msgs := s.Messages()
+	if len(msgs) != 4 || msgs[1].Channel != "C123ABC456" || msgs[3].Channel+"/"+msgs[3].TS != sent[3] || msgs[0].Metadata.EventPayload["key"] != md.EventPayload["key"] {
+		t.Fatalf("messages=%+v", msgs)
+	}
+}
+
+func TestHold(t *testing.T) {
+	post := func(ctx context.Context, api *slack.Client, text string) error {
+		_, _, err := api.PostMessageContext(ctx, "C123ABC456", slack.MsgOptionText(text, false))
+		return err
+	}
+	t.Run("before record", func(t *testing.T) {
+		s := fakeslack.New(t)
+		api := newClient(s)
+		h := s.Hold("chat.postMessage", fakeslack.BeforeRecord, 1)
+		// Ensure the first call passes, and the next is held unrecorded.
+		if err := post(context.Background(), api, "first"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() { errc <- post(ctx, api, "second") }()
+		if c := h.Wait(1, wait)[0]; c.Param("text") != "second" {
+			t.Fatalf("held %q, want the second", c.Param("text"))
+		}
+		if n := len(s.Calls("chat.postMessage")); n != 1 {
+			t.Fatalf("%d calls recorded while one is held, want 1", n)
+		}
+		// Ensure a held call whose client gives up leaves no trace.
+		cancel()
+		if err := <-errc; err == nil {
+			t.Fatal("the abandoned call succeeded")
+		}
+		h.WaitAbandoned(1, wait)
+		// Ensure calls after Release go on.
+		h.Release()
+		if err := post(context.Background(), api, "third"); err != nil {
+			t.Fatal(err)
+		}
+		var texts []string
+		for _, m := range s.Messages() {
+			texts = append(texts, m.Text)
+		}
+		if got := strings.Join(texts, ","); got != "first,third" || len(s.Calls("chat.postMessage")) != 2 {
+			t.Fatalf("messages=%s calls=%d, want first,third and 2", got, len(s.Calls("chat.postMessage")))
+		}
+	})
+	t.Run("after record", func(t *testing.T) {
+		s := fakeslack.New(t)
+		api := newClient(s)
+		h := s.Hold("chat.postMessage", fakeslack.AfterRecord, 0)
+		errc := make(chan error, 1)
+		go func() { errc <- post(context.Background(), api, "held") }()
+		h.Wait(1, wait)
+		// Ensure the held call has taken effect before it is answered.
+		if msgs, calls := s.Messages(), s.Calls("chat.postMessage"); len(msgs) != 1 || len(calls) != 1 || calls[0].Status != http.StatusOK {
+			t.Fatalf("messages=%+v calls=%+v, want the message in place", msgs, calls)
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("answered while held: %v", err)
+		default:
+		}
+		// Ensure Release answers it.
+		h.Release()
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func TestUploadFile(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -51,6 +52,8 @@ func (s *Server) dispatchLocked(c Call) answer {
 		return s.usersInfoLocked(c)
 	case "conversations.open":
 		return s.conversationsOpenLocked(c)
+	case "conversations.history":
+		return s.conversationsHistoryLocked(c)
 	case "files.getUploadURLExternal":
 		return s.filesGetUploadURLExternalLocked(c)
 	case "files.completeUploadExternal":
@@ -98,12 +101,121 @@ func (s *Server) chatPostMessageLocked(c Call) answer {
 	if channel == "" {
 		return slackError("channel_not_found")
 	}
+	if strings.HasPrefix(channel, "U") || strings.HasPrefix(channel, "W") {
+		// A user ID: Slack posts in the bot's direct message with that user and answers
+		// with the conversation's ID.
+		channel, _ = s.dmLocked([]string{channel})
+	}
 	ts := s.nextTSLocked()
 	m, code := message(c, ts)
 	if code != "" {
 		return slackError(code)
 	}
+	var md Metadata
+	if raw := c.Param("metadata"); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &md); err != nil {
+			return slackError("invalid_metadata_format")
+		}
+		m["metadata"] = md
+	}
+	if s.fullLocked(len(s.messages)) {
+		return slackError("fakeslack_too_many_messages")
+	}
+	s.messages = append(s.messages, Message{Channel: channel, TS: ts, Text: c.Param("text"), Metadata: md, Time: s.Now()})
 	return success(map[string]any{"channel": channel, "ts": ts, "message": m})
+}
+
+// Metadata is a message's metadata, as chat.postMessage takes it.
+type Metadata struct {
+	EventType    string         `json:"event_type"`
+	EventPayload map[string]any `json:"event_payload"`
+}
+
+// Message is a message the fake accepted through chat.postMessage, as it stands in its
+// conversation.
+type Message struct {
+	// Channel is the conversation's ID: the channel posted to, or for a message posted to a
+	// user ID, the bot's direct message with that user.
+	Channel  string
+	TS       string
+	Text     string
+	Metadata Metadata
+	Time     time.Time
+}
+
+// Messages returns the messages accepted so far, oldest first.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.messages)
+}
+
+// conversationsHistoryLocked answers a conversation's messages, newest first, between
+// oldest and latest (both exclusive unless inclusive is set) and at most limit of them
+// (100 by default, as Slack does), with metadata only when include_all_metadata is set.
+// It does not page: has_more says that older messages were left out.
+func (s *Server) conversationsHistoryLocked(c Call) answer {
+	channel := c.Param("channel")
+	if channel == "" {
+		return slackError("channel_not_found")
+	}
+	inclusive, withMetadata := c.Param("inclusive") == "1" || c.Param("inclusive") == "true",
+		c.Param("include_all_metadata") == "1" || c.Param("include_all_metadata") == "true"
+	oldest, err := parseTS(c.Param("oldest"), 0)
+	if err != nil {
+		return slackError("invalid_ts_oldest")
+	}
+	latest, err := parseTS(c.Param("latest"), math.MaxInt64)
+	if err != nil {
+		return slackError("invalid_ts_latest")
+	}
+	limit := 100
+	if v := c.Param("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 {
+			return slackError("invalid_limit")
+		}
+		limit = min(limit, 999)
+	}
+	out := []map[string]any{}
+	more := false
+	for i := len(s.messages) - 1; i >= 0; i-- {
+		m := s.messages[i]
+		ts, _ := parseTS(m.TS, 0)
+		if m.Channel != channel || ts > latest || ts < oldest || !inclusive && (ts == latest || ts == oldest) {
+			continue
+		}
+		if len(out) == limit {
+			more = true
+			break
+		}
+		msg := map[string]any{"type": "message", "subtype": "bot_message", "user": BotUserID, "bot_id": BotID, "text": m.Text, "ts": m.TS}
+		if withMetadata && m.Metadata.EventType != "" {
+			msg["metadata"] = m.Metadata
+		}
+		out = append(out, msg)
+	}
+	return success(map[string]any{"messages": out, "has_more": more, "pin_count": 0,
+		"response_metadata": map[string]any{"next_cursor": ""}})
+}
+
+// parseTS reads a message timestamp, "seconds.micros", as microseconds (a float64 cannot
+// tell neighbouring timestamps apart); def when it is empty.
+func parseTS(v string, def int64) (int64, error) {
+	if v == "" {
+		return def, nil
+	}
+	sec, frac, _ := strings.Cut(v, ".")
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || len(frac) > 6 {
+		return 0, fmt.Errorf("fakeslack: ts %q", v)
+	}
+	us := int64(0)
+	if frac != "" {
+		if us, err = strconv.ParseInt(frac+strings.Repeat("0", 6-len(frac)), 10, 64); err != nil {
+			return 0, fmt.Errorf("fakeslack: ts %q", v)
+		}
+	}
+	return s*1e6 + us, nil
 }
 
 func (s *Server) chatPostEphemeralLocked(c Call) answer {
@@ -278,7 +390,18 @@ func (s *Server) conversationsOpenLocked(c Call) answer {
 	if len(users) == 0 {
 		return slackError("users_list_not_supplied")
 	}
-	slices.Sort(users)
+	id, open := s.dmLocked(users)
+	fields := map[string]any{"channel": map[string]any{"id": id}}
+	if open {
+		fields["no_op"], fields["already_open"] = true, true
+	}
+	return success(fields)
+}
+
+// dmLocked returns the ID of the bot's direct message with users (a group DM for several),
+// opening it if it is not open, and whether it was open already.
+func (s *Server) dmLocked(users []string) (string, bool) {
+	users = slices.Sorted(slices.Values(users))
 	key := strings.Join(users, ",")
 	id, open := s.dms[key]
 	if !open {
@@ -289,11 +412,7 @@ func (s *Server) conversationsOpenLocked(c Call) answer {
 		id = s.nextIDLocked(prefix)
 		s.dms[key] = id
 	}
-	fields := map[string]any{"channel": map[string]any{"id": id}}
-	if open {
-		fields["no_op"], fields["already_open"] = true, true
-	}
-	return success(fields)
+	return id, open
 }
 
 // Upload is one file body posted to an upload_url from files.getUploadURLExternal.
