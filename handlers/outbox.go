@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/touchbase/touchbase"
@@ -68,9 +69,14 @@ func NewOutbox(db DB, p Poster) *Outbox {
 	}
 }
 
-// inFlight marks a message whose post was started and whose outcome is not
-// known yet.
+// inFlight starts the Error of a message whose post was started and whose
+// outcome is not known: the process died during the post, or the post failed
+// in a way that does not say whether the platform took the message (a lost
+// answer, a timeout, a 5xx). Its next attempt asks the platform first.
 const inFlight = "sending"
+
+// unsure reports whether m's last post may have reached the platform.
+func unsure(m *touchbase.Message) bool { return m.Ref == "" && strings.HasPrefix(m.Error, inFlight) }
 
 // Wake asks the outbox to look at the outbox now (after a command enqueued
 // something), without blocking.
@@ -183,8 +189,10 @@ func (s *Outbox) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 		m.Failed, m.Error, outcome = true, err.Error(), "failed"
 		s.Logger.Error("message cannot be delivered", slog.String("key", m.Key), slog.String("to", m.To), slog.Any("error", err))
 	default:
+		// A failure that is not a refusal may hide a success whose answer
+		// was lost: the next attempt looks for the message before posting.
 		m.Attempts++
-		m.Error = err.Error()
+		m.Error = inFlight + ": " + err.Error()
 		if m.Attempts >= s.MaxAttempts {
 			m.Failed, outcome = true, "failed"
 			s.Logger.Error("message given up", slog.String("key", m.Key), slog.Int("attempts", m.Attempts), slog.Any("error", err))
@@ -200,9 +208,9 @@ func (s *Outbox) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 // post records that the post starts, asks the platform first when the
 // last attempt's outcome was lost, and posts.
 func (s *Outbox) post(ctx context.Context, m *touchbase.Message, r *Reply) error {
-	if m.Ref == "" && m.Error == inFlight {
-		// The last attempt started and its outcome was never recorded (the
-		// process died): the platform may have the message already.
+	if unsure(m) {
+		// The last attempt's outcome is not known (the process died, or
+		// the answer was lost): the platform may have the message already.
 		if ref, ok := s.Poster.Find(ctx, m); ok {
 			s.Logger.Info("message was delivered before a restart; not sending it again", slog.String("key", m.Key))
 			m.Ref = ref

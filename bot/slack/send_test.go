@@ -506,3 +506,63 @@ func TestSender_CrashAfterSend(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Ensure a post whose answer was lost (Slack took the message, the sender
+// never heard back) is not posted again: the retry looks for it first.
+func TestSender_LostAnswer(t *testing.T) {
+	fake := fakeslack.New(t)
+	fake.Now = func() time.Time { return testNow }
+	db := mustOpenDB(t)
+	client := slackgo.New("xoxb-test", slackgo.OptionAPIURL(fake.URL()))
+	body, err := handlers.EncodeReply(&handlers.Reply{Title: "Good morning!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(context.Background(), func(tx touchbase.Tx) error {
+		_, err := tx.Enqueue(&touchbase.Message{Key: "reminders/U1/2026-11-24", To: "U1", Body: body, CreatedAt: testNow, NextAttempt: testNow})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Slack records the post and holds its answer; the sender gives up
+	// waiting (its context ends), as on a timeout.
+	hold := fake.Hold("chat.postMessage", fakeslack.AfterRecord, 0)
+	ctx, giveUp := context.WithCancel(context.Background())
+	sender := slack.NewSender(db, client)
+	sender.Now = func() time.Time { return testNow }
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		_, _ = sender.Flush(ctx)
+	}()
+	hold.Wait(1, 10*time.Second)
+	giveUp()
+	<-flushed
+	hold.Release()
+
+	// The retry, after its backoff, finds the message and marks it sent.
+	sender.Now = func() time.Time { return testNow.Add(time.Hour) }
+	if _, err := sender.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.Calls("chat.postMessage")); n != 1 {
+		t.Fatalf("chat.postMessage called %d times, want once: the retry posted a message Slack already had", n)
+	}
+	if n := len(fake.Calls("conversations.history")); n != 1 {
+		t.Fatalf("conversations.history called %d times, want once", n)
+	}
+	err = db.View(context.Background(), func(tx touchbase.Tx) error {
+		m, err := tx.MessageByKey("reminders/U1/2026-11-24")
+		if err != nil {
+			return err
+		}
+		if m.SentAt.IsZero() || m.Ref == "" {
+			t.Fatalf("message %+v, want marked sent with its Slack reference", m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
