@@ -25,4 +25,8 @@ type Message struct {
 	// Error is the last delivery error; Failed marks a message given up on.
 	Error  string `json:"error,omitempty"`
 	Failed bool   `json:"failed,omitempty"`
+	// RequestID is the request id of the command or job run that enqueued
+	// the message, so that its delivery, even after a restart, is logged
+	// under that id ("" for messages enqueued before it was kept).
+	RequestID string `json:"request_id,omitempty"`
 }

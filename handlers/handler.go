@@ -45,8 +45,9 @@ type Handler struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	// Observe, when set, is told of every command run: its verb, its
-	// outcome ("ok", "choices", "duplicate", or the error code) and how
-	// long it took. Metrics hang here.
+	// outcome ("ok", "choices", "duplicate", the error code, or "panic")
+	// and how long it took. Metrics hang here. Every run is also logged at
+	// info under the request id of ctx, without what was typed.
 	Observe func(verb, outcome string, took time.Duration)
 
 	zones sync.Map // zone name → *time.Location
@@ -90,22 +91,35 @@ func (h *Handler) Run(ctx context.Context, u User, cmd *Command) (*Reply, error)
 	return h.run(ctx, u, cmd, "")
 }
 
-func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (reply *Reply, err error) {
-	if h.Observe != nil {
-		start := time.Now()
-		defer func() {
-			outcome := "ok"
-			switch {
-			case err == ErrAlreadyApplied:
-				outcome = "duplicate"
-			case err != nil:
-				outcome = touchbase.ErrorCode(err)
-			case reply != nil && len(reply.Choices) > 0:
-				outcome = "choices"
-			}
-			h.Observe(cmd.Verb, outcome, time.Since(start))
-		}()
+// run runs cmd and logs and observes how it went: "ok", "choices",
+// "duplicate", the refusal's code, or "panic" when it did not return (the
+// platform recovers and answers).
+func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (*Reply, error) {
+	start := time.Now()
+	outcome := "panic"
+	defer func() {
+		took := time.Since(start)
+		h.logCommand(ctx, u, cmd, outcome, took)
+		if h.Observe != nil {
+			h.Observe(cmd.Verb, outcome, took)
+		}
+	}()
+	reply, err := h.dispatch(ctx, u, cmd, key)
+	switch {
+	case err == ErrAlreadyApplied:
+		outcome = "duplicate"
+	case err != nil:
+		outcome = touchbase.ErrorCode(err)
+	case reply != nil && len(reply.Choices) > 0:
+		outcome = "choices"
+	default:
+		outcome = "ok"
 	}
+	return reply, err
+}
+
+// dispatch runs cmd by its verb.
+func (h *Handler) dispatch(ctx context.Context, u User, cmd *Command, key string) (reply *Reply, err error) {
 	if u.ID == "" {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Unknown user: every command needs the id of the rep who sends it.")
 	}
@@ -114,7 +128,7 @@ func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (re
 		c.id = newID()
 	}
 	c.now = h.Now()
-	c.loc = h.location(u.TimeZone)
+	c.loc = h.location(ctx, u.TimeZone)
 	c.today = touchbase.DateOf(c.now.In(c.loc))
 	if err := c.register(); err != nil {
 		return nil, err
@@ -162,7 +176,18 @@ func (h *Handler) run(ctx context.Context, u User, cmd *Command, key string) (re
 	return reply, err
 }
 
-func (h *Handler) location(name string) *time.Location {
+// logCommand writes the command's line: at info, what an operator needs
+// (verb, outcome, duration, who) and never what was typed, which holds
+// customers' names and reps' notes; the text itself only at debug.
+func (h *Handler) logCommand(ctx context.Context, u User, cmd *Command, outcome string, took time.Duration) {
+	h.Logger.LogAttrs(ctx, slog.LevelInfo, "command", slog.String("verb", cmd.Verb), slog.String("outcome", outcome),
+		slog.Duration("took", took), slog.String("user", u.ID))
+	if h.Logger.Enabled(ctx, slog.LevelDebug) {
+		h.Logger.LogAttrs(ctx, slog.LevelDebug, "command text", slog.String("verb", cmd.Verb), slog.String("text", cmd.String()))
+	}
+}
+
+func (h *Handler) location(ctx context.Context, name string) *time.Location {
 	if name == "" {
 		return time.UTC
 	}
@@ -171,7 +196,7 @@ func (h *Handler) location(name string) *time.Location {
 	}
 	l, err := time.LoadLocation(name)
 	if err != nil {
-		h.Logger.Warn("unknown time zone, using UTC", slog.String("zone", name))
+		h.Logger.WarnContext(ctx, "unknown time zone, using UTC", slog.String("zone", name))
 		l = time.UTC
 	}
 	h.zones.Store(name, l)
@@ -288,7 +313,7 @@ func (c *call) calendar(tx touchbase.Tx, rep string) (touchbase.Calendar, *time.
 		zone = c.user.TimeZone
 	}
 	teams, _ := tx.Teams()
-	return touchbase.CalendarFor(zone, touchbase.TeamOf(teams, rep), c.cfg().Calendar.Holidays), c.h.location(zone)
+	return touchbase.CalendarFor(zone, touchbase.TeamOf(teams, rep), c.cfg().Calendar.Holidays), c.h.location(c.ctx, zone)
 }
 
 // repOpt returns the rep named by option key (to:, owner:), or def when

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -466,6 +467,59 @@ func TestHandler_NoticesInOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	contains(t, "notice", r.Title, "@sato handed you a new opportunity", "opp#1")
+}
+
+// Ensure every command logs one line under its request id: verb, outcome,
+// duration and who, at info, without the text typed (names, notes), which
+// only debug shows; and the notice a command enqueues keeps the request id
+// for its delivery.
+func TestHandler_CommandLog(t *testing.T) {
+	f := newFixture(t)
+	var info, debug bytes.Buffer
+	f.ok("ae", `/followups`)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	f.ok("sato", `/qualify Acme b:"yes budget quokka" n:yes`)
+	for _, w := range []struct {
+		buf   *bytes.Buffer
+		level slog.Level
+	}{{&info, slog.LevelInfo}, {&debug, slog.LevelDebug}} {
+		f.h.Logger = slog.New(touchbase.NewLogHandler(slog.NewJSONHandler(w.buf, &slog.HandlerOptions{Level: w.level})))
+		ctx := touchbase.WithRequestID(context.Background(), "req-"+w.level.String())
+		if _, err := f.h.Handle(ctx, user("sato"), `/log call Acme "said quokka is the ceiling"`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.h.Handle(ctx, user("sato"), `/stage Nobody next`); touchbase.ErrorCode(err) != touchbase.ENOTFOUND {
+			t.Fatalf("/stage Nobody: %v, want not found", err)
+		}
+	}
+	f.h.Logger = slog.New(touchbase.NewLogHandler(slog.NewJSONHandler(&info, nil)))
+	convert := touchbase.WithRequestID(context.Background(), "req-convert")
+	if _, err := f.h.Handle(convert, user("sato"), `/convert Acme to:@ae`); err != nil {
+		t.Fatal(err)
+	}
+
+	contains(t, "info log", info.String(),
+		`"msg":"command","verb":"log","outcome":"ok"`, `"user":"sato","request_id":"req-INFO"`,
+		`"msg":"command","verb":"stage","outcome":"not_found"`,
+		`"msg":"command","verb":"convert","outcome":"ok"`, `"request_id":"req-convert"`)
+	for _, never := range []string{"quokka", "ceiling", "Acme", "Nobody", "command text"} {
+		if strings.Contains(info.String(), never) {
+			t.Errorf("info log holds %q:\n%s", never, info.String())
+		}
+	}
+	contains(t, "debug log", debug.String(), `"msg":"command text","verb":"log","text":"log call Acme \"said quokka is the ceiling\""`, `"request_id":"req-DEBUG"`)
+
+	var due []*touchbase.Message
+	err := f.db.View(context.Background(), func(tx touchbase.Tx) (err error) {
+		due, err = tx.DueMessages(f.now.Add(time.Second), 10)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].RequestID != "req-convert" {
+		t.Fatalf("outbox=%+v, want one message with request id req-convert", due)
+	}
 }
 
 // Ensure a win starts a contract with its renewal, renewed starts the next

@@ -31,7 +31,7 @@ func FollowUpActions(ref string, lead bool) []Action {
 // follow-ups with buttons, their open pipeline by stage, and the week's
 // touches.
 func (h *Handler) Home(ctx context.Context, u User) (*Reply, error) {
-	c := &call{h: h, ctx: ctx, user: u, cmd: &Command{}, now: h.Now(), loc: h.location(u.TimeZone)}
+	c := &call{h: h, ctx: ctx, user: u, cmd: &Command{}, now: h.Now(), loc: h.location(ctx, u.TimeZone)}
 	c.today = touchbase.DateOf(c.now.In(c.loc))
 	weekStart := c.today.AddDays(-((int(c.today.Weekday()) + 6) % 7))
 	r := &Reply{}

@@ -30,7 +30,7 @@ func (c *call) notifyAt(tx touchbase.Tx, reply *Reply, to string, r *Reply, at t
 		return err
 	}
 	key := fmt.Sprintf("notice/%s/%d", c.id, len(reply.Notices))
-	m := &touchbase.Message{Key: key, To: to, Body: body, CreatedAt: c.now.UTC(), NextAttempt: at.UTC()}
+	m := &touchbase.Message{Key: key, To: to, Body: body, CreatedAt: c.now.UTC(), NextAttempt: at.UTC(), RequestID: touchbase.RequestID(c.ctx)}
 	if _, err := tx.Enqueue(m); err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func (s *Outbox) Run(ctx context.Context) error {
 		}
 		wait, err := s.Flush(ctx)
 		if err != nil && ctx.Err() == nil {
-			s.Logger.Error("outbox delivery", slog.Any("error", err))
+			s.Logger.ErrorContext(ctx, "outbox delivery", slog.Any("error", err))
 		}
 		if wait <= 0 || wait > s.Poll {
 			wait = s.Poll
@@ -157,8 +157,12 @@ func (s *Outbox) Flush(ctx context.Context) (time.Duration, error) {
 }
 
 // deliver sends one message and records the outcome; it returns how long to
-// pause everything when the platform rate-limited the call.
+// pause everything when the platform rate-limited the call. Everything it
+// logs carries the request id of the command or job run that enqueued m.
 func (s *Outbox) deliver(ctx context.Context, m *touchbase.Message) time.Duration {
+	if m.RequestID != "" {
+		ctx = touchbase.WithRequestID(ctx, m.RequestID)
+	}
 	outcome := "retry"
 	defer func() {
 		if s.Observe != nil {
@@ -168,6 +172,7 @@ func (s *Outbox) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 	reply, err := DecodeReply(m.Body)
 	if err != nil {
 		m.Failed, m.Error, outcome = true, err.Error(), "failed"
+		s.Logger.ErrorContext(ctx, "message cannot be read", slog.String("key", m.Key), slog.Any("error", err))
 		s.record(ctx, m)
 		return 0
 	}
@@ -177,17 +182,19 @@ func (s *Outbox) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 	switch {
 	case err == nil:
 		m.SentAt, m.Error, outcome = now.UTC(), "", "sent"
+		s.Logger.LogAttrs(ctx, slog.LevelInfo, "message delivered", slog.String("key", m.Key), slog.String("kind", kindOf(m.Key)),
+			slog.Int("retries", m.Attempts), slog.Duration("waited", now.Sub(m.CreatedAt)))
 	case errors.As(err, &rl):
 		// Not the message's fault: it keeps its attempts.
 		wait := max(rl.RetryAfter(), time.Second)
 		s.pauseUntil = now.Add(wait)
 		m.NextAttempt, m.Error, outcome = now.Add(wait).UTC(), err.Error(), "rate_limited"
-		s.Logger.Warn("rate limited", slog.String("key", m.Key), slog.Duration("retry_after", wait))
+		s.Logger.WarnContext(ctx, "rate limited", slog.String("key", m.Key), slog.Duration("retry_after", wait))
 		s.record(ctx, m)
 		return wait
 	case isPermanent(err):
 		m.Failed, m.Error, outcome = true, err.Error(), "failed"
-		s.Logger.Error("message cannot be delivered", slog.String("key", m.Key), slog.String("to", m.To), slog.Any("error", err))
+		s.Logger.ErrorContext(ctx, "message cannot be delivered", slog.String("key", m.Key), slog.String("to", m.To), slog.Any("error", err))
 	default:
 		// A failure that is not a refusal may hide a success whose answer
 		// was lost: the next attempt looks for the message before posting.
@@ -195,14 +202,21 @@ func (s *Outbox) deliver(ctx context.Context, m *touchbase.Message) time.Duratio
 		m.Error = inFlight + ": " + err.Error()
 		if m.Attempts >= s.MaxAttempts {
 			m.Failed, outcome = true, "failed"
-			s.Logger.Error("message given up", slog.String("key", m.Key), slog.Int("attempts", m.Attempts), slog.Any("error", err))
+			s.Logger.ErrorContext(ctx, "message given up", slog.String("key", m.Key), slog.Int("attempts", m.Attempts), slog.Any("error", err))
 		} else {
 			m.NextAttempt = now.Add(backoff(m.Attempts)).UTC()
-			s.Logger.Warn("message delivery failed, will retry", slog.String("key", m.Key), slog.Int("attempts", m.Attempts), slog.Any("error", err))
+			s.Logger.WarnContext(ctx, "message delivery failed, will retry", slog.String("key", m.Key), slog.Int("attempts", m.Attempts), slog.Any("error", err))
 		}
 	}
 	s.record(ctx, m)
 	return 0
+}
+
+// kindOf is the kind of a message, from its key: "notice", "reminders",
+// "digest", "stalled", "renewal".
+func kindOf(key string) string {
+	k, _, _ := strings.Cut(key, "/")
+	return k
 }
 
 // post records that the post starts, asks the platform first when the
@@ -212,7 +226,7 @@ func (s *Outbox) post(ctx context.Context, m *touchbase.Message, r *Reply) error
 		// The last attempt's outcome is not known (the process died, or
 		// the answer was lost): the platform may have the message already.
 		if ref, ok := s.Poster.Find(ctx, m); ok {
-			s.Logger.Info("message was delivered before a restart; not sending it again", slog.String("key", m.Key))
+			s.Logger.InfoContext(ctx, "message was delivered before a restart; not sending it again", slog.String("key", m.Key))
 			m.Ref = ref
 			if r.Image == nil {
 				return nil
@@ -239,7 +253,7 @@ func isPermanent(err error) bool {
 func (s *Outbox) record(ctx context.Context, m *touchbase.Message) {
 	err := s.DB.Update(context.WithoutCancel(ctx), func(tx touchbase.Tx) error { return tx.UpdateMessage(m) })
 	if err != nil {
-		s.Logger.Error("record delivery", slog.String("key", m.Key), slog.Any("error", err))
+		s.Logger.ErrorContext(ctx, "record delivery", slog.String("key", m.Key), slog.Any("error", err))
 	}
 }
 

@@ -124,7 +124,7 @@ func (s *Scheduler) teamDigest(ctx context.Context, t *touchbase.Team, loc *time
 	}
 	png, err := handlers.DigestChart(s.Config, d, "Weekly digest · "+t.Name).PNG()
 	if err != nil {
-		s.Logger.Warn("digest chart", slog.String("team", t.Name), slog.Any("error", err))
+		s.Logger.WarnContext(ctx, "digest chart", slog.String("team", t.Name), slog.Any("error", err))
 	} else {
 		r.Image = &handlers.Image{Name: "funnel-" + touchbase.DateOf(due).String() + ".png", Title: "Funnel and pipeline, week to " + touchbase.DateOf(due).AddDays(-1).String(), PNG: png}
 	}

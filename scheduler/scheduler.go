@@ -106,14 +106,15 @@ func (s *Scheduler) Pass(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if _, err := s.Run(ctx, job, now); err != nil {
-			s.Logger.Error("job failed", slog.String("job", job), slog.Any("error", err))
-		}
+		_, _ = s.Run(ctx, job, now) // logged by Run
 	}
 }
 
 // Run runs one job as of now and returns how many messages it enqueued.
+// The run has a request id of its own: its log lines and the messages it
+// enqueues (and so their deliveries) carry it.
 func (s *Scheduler) Run(ctx context.Context, job string, now time.Time) (int, error) {
+	ctx = touchbase.WithRequestID(ctx, touchbase.NewRequestID())
 	start := time.Now()
 	var n int
 	var err error
@@ -131,7 +132,11 @@ func (s *Scheduler) Run(ctx context.Context, job string, now time.Time) (int, er
 	default:
 		return 0, touchbase.Errorf(touchbase.EINVALID, "there is no job %q: the jobs are reminders, stalled, nurture, renewals and digest", job)
 	}
-	s.Logger.Info("job ran", slog.String("job", job), slog.Int("enqueued", n), slog.Duration("took", time.Since(start)), slog.Any("error", err))
+	if err != nil {
+		s.Logger.LogAttrs(ctx, slog.LevelError, "job failed", slog.String("job", job), slog.Int("enqueued", n), slog.Duration("took", time.Since(start)), slog.Any("error", err))
+	} else {
+		s.Logger.LogAttrs(ctx, slog.LevelInfo, "job ran", slog.String("job", job), slog.Int("enqueued", n), slog.Duration("took", time.Since(start)))
+	}
 	if s.Observe != nil {
 		s.Observe(job, n, time.Since(start), err)
 	}
@@ -150,19 +155,20 @@ func (s *Scheduler) send(ctx context.Context, key, to string, now time.Time, bui
 		if err != nil || r == nil {
 			return err
 		}
-		added, err = enqueue(tx, key, to, r, now)
+		added, err = enqueue(tx, key, to, r, now, touchbase.RequestID(ctx))
 		return err
 	})
 	return added, err
 }
 
-// enqueue adds a message unless its key is in the outbox already.
-func enqueue(tx touchbase.Tx, key, to string, r *handlers.Reply, now time.Time) (bool, error) {
+// enqueue adds a message unless its key is in the outbox already;
+// requestID is the job run's.
+func enqueue(tx touchbase.Tx, key, to string, r *handlers.Reply, now time.Time, requestID string) (bool, error) {
 	body, err := handlers.EncodeReply(r)
 	if err != nil {
 		return false, err
 	}
-	return tx.Enqueue(&touchbase.Message{Key: key, To: to, Body: body, CreatedAt: now.UTC(), NextAttempt: now.UTC()})
+	return tx.Enqueue(&touchbase.Message{Key: key, To: to, Body: body, CreatedAt: now.UTC(), NextAttempt: now.UTC(), RequestID: requestID})
 }
 
 type cronLogger struct{ l *slog.Logger }

@@ -1,7 +1,10 @@
 package scheduler_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -414,5 +417,60 @@ func TestScheduler_PassAtStart(t *testing.T) {
 	}
 	if got, want := keys(f.outbox()), "reminders/taro/2026-11-24 → taro"; got != want {
 		t.Fatalf("outbox=%s, want %s", got, want)
+	}
+}
+
+// Ensure each job run has a request id of its own: on its log line and on
+// every message it enqueues, so that their deliveries are logged under it.
+func TestRun_RequestID(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 16, 10, 0, 0, 0, tokyo)) // Monday
+	f.as("taro", "Asia/Tokyo", `/lead "Ken" company:Gamma`)
+	f.as("hana", "Asia/Tokyo", `/lead "Jun" company:Delta`)
+	var logs bytes.Buffer
+	f.s.Logger = slog.New(touchbase.NewLogHandler(slog.NewJSONHandler(&logs, nil)))
+	// A context with an id already: the run makes its own all the same.
+	ctx := touchbase.WithRequestID(context.Background(), "caller")
+	for _, day := range []int{18, 19} {
+		if n, err := f.s.Run(ctx, scheduler.JobReminders, time.Date(2026, 11, day, 9, 0, 0, 0, tokyo)); err != nil || n != 2 {
+			t.Fatalf("Run on the %dth: %d, %v, want 2 reminders", day, n, err)
+		}
+	}
+	type line struct {
+		Msg       string `json:"msg"`
+		Job       string `json:"job"`
+		RequestID string `json:"request_id"`
+	}
+	var lines []line
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var r line
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, r)
+	}
+	if len(lines) != 2 || lines[0].Msg != "job ran" || lines[0].Job != "reminders" || lines[0].RequestID == "" ||
+		lines[0].RequestID == "caller" || lines[1].RequestID == lines[0].RequestID {
+		t.Fatalf("log=%s, want two job lines with ids of their own", logs.String())
+	}
+	byDay := map[string]string{} // day → request id of its reminders
+	err := f.db.View(context.Background(), func(tx touchbase.Tx) error {
+		ms, err := tx.DueMessages(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 0)
+		for _, m := range ms {
+			if !strings.HasPrefix(m.Key, "reminders/") {
+				continue
+			}
+			day := m.Key[strings.LastIndex(m.Key, "/")+1:]
+			if id, ok := byDay[day]; ok && id != m.RequestID {
+				t.Errorf("%s: request id %q, want %q like the rest of its run", m.Key, m.RequestID, id)
+			}
+			byDay[day] = m.RequestID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if byDay["2026-11-18"] != lines[0].RequestID || byDay["2026-11-19"] != lines[1].RequestID {
+		t.Fatalf("reminders' request ids %v, want the runs' %q and %q", byDay, lines[0].RequestID, lines[1].RequestID)
 	}
 }

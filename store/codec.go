@@ -966,6 +966,7 @@ func encodeMessage(m *touchbase.Message) ([]byte, error) {
 	e.str(9, m.Ref)
 	e.str(10, m.Error)
 	e.flag(11, m.Failed)
+	e.str(12, m.RequestID)
 	return e.b, e.err
 }
 
@@ -995,6 +996,8 @@ func decodeMessage(b []byte, m *touchbase.Message) error {
 			m.Error = d.str()
 		case 11:
 			m.Failed = d.flag()
+		case 12:
+			m.RequestID = d.str()
 		default:
 			d.skip()
 		}

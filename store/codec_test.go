@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"testing"
@@ -277,3 +278,41 @@ func FuzzDecodeMessage(f *testing.F) { fuzzCodec(f, store.EncodeMessage, store.D
 // seeds in testdata add a pending and a churned renewal as the store writes
 // them, one cut short and one with a field from a newer version.
 func FuzzDecodeRenewal(f *testing.F) { fuzzCodec(f, store.EncodeRenewal, store.DecodeRenewal) }
+
+// Ensure a message written before request ids were kept (fields 1 to 11
+// only) decodes with an empty RequestID, and that a message without one is
+// written exactly as before.
+func TestCodec_MessageWithoutRequestID(t *testing.T) {
+	old := []byte{
+		1,       // format
+		0x08, 7, // 1: ID 7
+		0x12, 10, 'n', 'o', 't', 'i', 'c', 'e', '/', 'x', '/', '0', // 2: Key
+		0x1a, 2, 'U', '2', // 3: To
+		0x22, 2, '{', '}', // 4: Body
+		0x30, 6, // 6: Attempts 3 (zigzag)
+	}
+	got := new(touchbase.Message)
+	if err := store.DecodeMessage(old, got); err != nil {
+		t.Fatal(err)
+	}
+	want := &touchbase.Message{ID: 7, Key: "notice/x/0", To: "U2", Body: []byte("{}"), Attempts: 3}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+	b, err := store.EncodeMessage(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, old) {
+		t.Fatalf("EncodeMessage=%v, want %v", b, old)
+	}
+
+	want.RequestID = "4f2a9c0d1e3b5a67"
+	if b, err = store.EncodeMessage(want); err != nil {
+		t.Fatal(err)
+	}
+	got = new(touchbase.Message)
+	if err := store.DecodeMessage(b, got); err != nil || got.RequestID != want.RequestID {
+		t.Fatalf("RequestID=%q (%v), want %q", got.RequestID, err, want.RequestID)
+	}
+}

@@ -89,10 +89,12 @@ func (c *Console) read(prompt string) (string, bool) {
 	return c.lines.Text(), true
 }
 
+// exec runs one line, as a request of its own (with its own request id).
 func (c *Console) exec(ctx context.Context, line string) {
+	ctx = touchbase.WithRequestID(ctx, touchbase.NewRequestID())
 	reply, err := c.Handler.Handle(ctx, c.User, line)
 	if err != nil {
-		c.printError(err)
+		c.printError(ctx, err)
 		return
 	}
 	if reply.Form != nil {
@@ -118,13 +120,13 @@ func (c *Console) exec(ctx context.Context, line string) {
 
 // printError shows a refusal as its message; an internal error is logged
 // with a reference the user can quote.
-func (c *Console) printError(err error) {
+func (c *Console) printError(ctx context.Context, err error) {
 	if touchbase.ErrorCode(err) != touchbase.EINTERNAL {
 		fmt.Fprintf(c.Out, "✗ %s\n", touchbase.ErrorMessage(err))
 		return
 	}
 	ref := newRef()
-	c.Logger.Error("command failed", slog.String("ref", ref), slog.Any("error", err))
+	c.Logger.ErrorContext(ctx, "command failed", slog.String("ref", ref), slog.Any("error", err))
 	fmt.Fprintf(c.Out, "✗ %s (reference %s)\n", touchbase.ErrorMessage(err), ref)
 }
 

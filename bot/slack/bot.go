@@ -82,7 +82,7 @@ func (b *Bot) user(ctx context.Context, id, name string) handlers.User {
 	info, err := b.Client.GetUserInfoContext(ctx, id)
 	fetched := now
 	if err != nil {
-		b.Logger.Warn("users.info failed; using UTC", slog.String("user", id), slog.Any("error", err))
+		b.Logger.WarnContext(ctx, "users.info failed; using UTC", slog.String("user", id), slog.Any("error", err))
 		fetched = now.Add(-24*time.Hour + 5*time.Minute) // retry in five minutes
 		if ok {
 			u = cu.user
@@ -107,12 +107,12 @@ func (b *Bot) user(ctx context.Context, id, name string) handlers.User {
 // errorReply turns a refusal into what the rep reads, in one place: the
 // message for refusals, a short apology with a reference for internal
 // errors (logged here, once).
-func (b *Bot) errorReply(err error) *handlers.Reply {
+func (b *Bot) errorReply(ctx context.Context, err error) *handlers.Reply {
 	if touchbase.ErrorCode(err) != touchbase.EINTERNAL {
 		return &handlers.Reply{Title: ":x: " + touchbase.ErrorMessage(err)}
 	}
 	ref := newRef()
-	b.Logger.Error("command failed", slog.String("ref", ref), slog.Any("error", err))
+	b.Logger.ErrorContext(ctx, "command failed", slog.String("ref", ref), slog.Any("error", err))
 	return &handlers.Reply{Title: ":x: " + touchbase.ErrorMessage(err) + " (reference " + ref + ")"}
 }
 
@@ -141,23 +141,23 @@ func (b *Bot) postResponse(ctx context.Context, url string, r *handlers.Reply) {
 	}
 	body, err := json.Marshal(ephemeralOf(r))
 	if err != nil {
-		b.Logger.Error("encode response", slog.Any("error", err))
+		b.Logger.ErrorContext(ctx, "encode response", slog.Any("error", err))
 		return
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		b.Logger.Error("response_url", slog.Any("error", err))
+		b.Logger.ErrorContext(ctx, "response_url", slog.Any("error", err))
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.HTTPClient.Do(req)
 	if err != nil {
-		b.Logger.Warn("response_url post failed", slog.Any("error", err))
+		b.Logger.WarnContext(ctx, "response_url post failed", slog.Any("error", err))
 		return
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		b.Logger.Warn("response_url post refused", slog.Int("status", resp.StatusCode))
+		b.Logger.WarnContext(ctx, "response_url post refused", slog.Int("status", resp.StatusCode))
 	}
 }
 
@@ -184,11 +184,11 @@ func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *epheme
 	line := commandLine(sc.Command, sc.Text)
 	cmd, err := handlers.ParseCommand(line)
 	if err != nil {
-		return ephemeralOf(b.errorReply(err))
+		return ephemeralOf(b.errorReply(ctx, err))
 	}
 	if modalVerbs[cmd.Verb] && len(cmd.Args) == 0 && len(cmd.Opts) == 0 && sc.TriggerID != "" {
 		if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, nil); err != nil {
-			return ephemeralOf(b.errorReply(err))
+			return ephemeralOf(b.errorReply(ctx, err))
 		}
 		return nil
 	}
@@ -245,7 +245,7 @@ func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *epheme
 func (b *Bot) runCommand(ctx context.Context, sc slackgo.SlashCommand, cmd *handlers.Command) (r *handlers.Reply) {
 	defer func() {
 		if p := recover(); p != nil {
-			r = b.errorReply(fmt.Errorf("slack: panic running /%s: %v\n%s", cmd.Verb, p, debug.Stack()))
+			r = b.errorReply(ctx, fmt.Errorf("slack: panic running /%s: %v\n%s", cmd.Verb, p, debug.Stack()))
 		}
 	}()
 	u := b.user(ctx, sc.UserID, sc.UserName)
@@ -255,10 +255,10 @@ func (b *Bot) runCommand(ctx context.Context, sc slackgo.SlashCommand, cmd *hand
 	r, err := b.Handler.Run(ctx, u, cmd)
 	switch {
 	case err != nil:
-		r = b.errorReply(err)
+		r = b.errorReply(ctx, err)
 	case r.Form != nil && sc.TriggerID != "":
 		if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, r.Form); err != nil {
-			r = b.errorReply(err)
+			r = b.errorReply(ctx, err)
 		} else {
 			r = nil
 		}

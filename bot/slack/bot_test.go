@@ -112,6 +112,7 @@ type testBot struct {
 	bot    *slack.Bot
 	log    *logBuffer
 	routes http.Handler
+	header http.Header // of the last response to post
 }
 
 // newTestBot returns a Bot with configuration cfg (the defaults when nil).
@@ -122,7 +123,7 @@ func newTestBot(t *testing.T, cfg *touchbase.Config) *testBot {
 	}
 	tb := &testBot{t: t, db: &hookDB{DB: mustOpenDB(t)}, fake: fakeslack.New(t), log: &logBuffer{}}
 	now := func() time.Time { return testNow }
-	logger := slog.New(slog.NewJSONHandler(tb.log, nil))
+	logger := slog.New(touchbase.NewLogHandler(slog.NewJSONHandler(tb.log, nil)))
 	client := slackgo.New("xoxb-test", slackgo.OptionAPIURL(tb.fake.URL()))
 	tb.h = handlers.NewHandler(tb.db, cfg)
 	tb.h.Now, tb.h.Logger = now, logger
@@ -161,6 +162,7 @@ func (tb *testBot) post(path, contentType string, body []byte) (int, string) {
 	req.Header.Set("X-Slack-Signature", sig)
 	rec := httptest.NewRecorder()
 	tb.routes.ServeHTTP(rec, req)
+	tb.header = rec.Header()
 	return rec.Code, rec.Body.String()
 }
 
@@ -433,6 +435,19 @@ func TestBot_Refusals(t *testing.T) {
 			}
 			if got := logged[0]; got["ref"] != m[1] || got["level"] != "ERROR" || !strings.Contains(got["error"].(string), "disk on fire") {
 				t.Fatalf("logged %v, want the error at ERROR with ref %s", got, m[1])
+			}
+			// Ensure the failure is logged under the request's id, the one
+			// the response carries and the handler's line too.
+			id := tb.header.Get("X-Request-Id")
+			if !touchbase.ValidRequestID(id) || logged[0]["request_id"] != id {
+				t.Fatalf("logged %v, response X-Request-Id %q: want the failure under that id", logged[0], id)
+			}
+			want := touchbase.EINTERNAL
+			if tt.dbPanic != nil {
+				want = "panic"
+			}
+			if cmd := tb.log.records(t, "command"); len(cmd) != 1 || cmd[0]["request_id"] != id || cmd[0]["outcome"] != want {
+				t.Fatalf("command lines %v, want one, %s, under %q", cmd, want, id)
 			}
 		})
 	}

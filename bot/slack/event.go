@@ -45,7 +45,7 @@ func (b *Bot) directMessage(ctx context.Context, eventID string, m *slackevents.
 	case err == handlers.ErrAlreadyApplied:
 		return
 	case err != nil:
-		r = b.errorReply(err)
+		r = b.errorReply(ctx, err)
 	case r.Form != nil:
 		r.Lines = append(r.Lines, "Answer in one line, e.g. qualify "+r.Form.Target+" b:yes a:no n:yes t:2027-03, or use /qualify for the form.")
 	}
@@ -57,7 +57,7 @@ func (b *Bot) directMessage(ctx context.Context, eventID string, m *slackevents.
 	_, _, err = b.Client.PostMessageContext(ctx, m.Channel,
 		slackgo.MsgOptionText(FallbackText(r), false), slackgo.MsgOptionBlocks(Blocks(r)...), slackgo.MsgOptionTS(thread))
 	if err != nil {
-		b.Logger.Warn("reply in DM", slog.Any("error", err))
+		b.Logger.WarnContext(ctx, "reply in DM", slog.Any("error", err))
 	}
 }
 
@@ -67,11 +67,11 @@ func (b *Bot) publishHome(ctx context.Context, userID, name string) {
 	u := b.user(ctx, userID, name)
 	r, err := b.Handler.Home(ctx, u)
 	if err != nil {
-		r = b.errorReply(err)
+		r = b.errorReply(ctx, err)
 	}
 	view := slackgo.HomeTabViewRequest{Type: slackgo.VTHomeTab, Blocks: slackgo.Blocks{BlockSet: Blocks(r)}}
 	if _, err := b.Client.PublishViewContext(ctx, slackgo.PublishViewContextRequest{UserID: userID, View: view}); err != nil {
-		b.Logger.Warn("views.publish", slog.Any("error", err))
+		b.Logger.WarnContext(ctx, "views.publish", slog.Any("error", err))
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+
+	"github.com/touchbase/touchbase"
 )
 
 // maxBody bounds what a request may send; Slack's payloads are far smaller.
@@ -26,14 +28,20 @@ func (b *Bot) Routes() http.Handler {
 	return mux
 }
 
-// verified reads the body, checks Slack's signature, and recovers from a
-// panic so that none reaches the server.
+// verified gives the request an id when the server did not (see
+// touchbase.RequestID), reads the body, checks Slack's signature, and
+// recovers from a panic so that none reaches the server.
 func (b *Bot) verified(next func(http.ResponseWriter, *http.Request, []byte)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if touchbase.RequestID(r.Context()) == "" {
+			id := touchbase.NewRequestID()
+			r = r.WithContext(touchbase.WithRequestID(r.Context(), id))
+			w.Header().Set("X-Request-Id", id)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				ref := newRef()
-				b.Logger.Error("panic in Slack request", slog.String("ref", ref), slog.Any("panic", p), slog.String("path", r.URL.Path))
+				b.Logger.ErrorContext(r.Context(), "panic in Slack request", slog.String("ref", ref), slog.Any("panic", p), slog.String("path", r.URL.Path))
 				http.Error(w, "internal error "+ref, http.StatusInternalServerError)
 			}
 		}()
@@ -43,7 +51,7 @@ func (b *Bot) verified(next func(http.ResponseWriter, *http.Request, []byte)) ht
 			return
 		}
 		if err := Verify(r.Header, body, b.SigningSecret, b.Now()); err != nil {
-			b.Logger.Warn("refused unverified request", slog.String("path", r.URL.Path), slog.Any("reason", err))
+			b.Logger.WarnContext(r.Context(), "refused unverified request", slog.String("path", r.URL.Path), slog.Any("reason", err))
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
@@ -63,7 +71,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil || form.Get("command") == "" || form.Get("user_id") == "" {
-		b.Logger.Warn("malformed slash command", slog.Any("error", err))
+		b.Logger.WarnContext(r.Context(), "malformed slash command", slog.Any("error", err))
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
@@ -87,7 +95,7 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 	}
 	var cb slackgo.InteractionCallback
 	if err := json.Unmarshal([]byte(payload), &cb); err != nil || cb.Type == "" {
-		b.Logger.Warn("malformed interaction", slog.Any("error", err))
+		b.Logger.WarnContext(r.Context(), "malformed interaction", slog.Any("error", err))
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
@@ -97,7 +105,7 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 	ev, err := parseEvent(body)
 	if err != nil {
-		b.Logger.Warn("malformed event", slog.Any("error", err))
+		b.Logger.WarnContext(r.Context(), "malformed event", slog.Any("error", err))
 		http.Error(w, "malformed event", http.StatusBadRequest)
 		return
 	}

@@ -34,7 +34,7 @@ func (b *Bot) interaction(ctx context.Context, cb *slackgo.InteractionCallback) 
 	case slackgo.InteractionTypeViewClosed:
 		return nil
 	}
-	b.Logger.Warn("unknown interaction", slog.String("type", string(cb.Type)))
+	b.Logger.WarnContext(ctx, "unknown interaction", slog.String("type", string(cb.Type)))
 	return nil
 }
 
@@ -46,13 +46,13 @@ type option struct {
 func (b *Bot) suggest(ctx context.Context, cb *slackgo.InteractionCallback) any {
 	picker, ok := pickers[cb.ActionID]
 	if !ok {
-		b.Logger.Warn("unknown picker", slog.String("action_id", cb.ActionID))
+		b.Logger.WarnContext(ctx, "unknown picker", slog.String("action_id", cb.ActionID))
 		return map[string]any{"options": []option{}}
 	}
 	u := b.user(ctx, cb.User.ID, cb.User.Name)
 	choices, err := b.Handler.Suggest(ctx, u, picker, cb.Value)
 	if err != nil {
-		b.errorReply(err)
+		b.errorReply(ctx, err)
 		choices = nil
 	}
 	opts := make([]option, 0, len(choices))
@@ -80,14 +80,14 @@ func (b *Bot) blockActions(ctx context.Context, cb *slackgo.InteractionCallback)
 	}
 	line, ok := ParseButtonValue(a.Value)
 	if !ok {
-		b.Logger.Warn("unknown button", slog.String("action_id", a.ActionID))
+		b.Logger.WarnContext(ctx, "unknown button", slog.String("action_id", a.ActionID))
 		b.answerAction(ctx, cb, &handlers.Reply{Title: ":x: That button is not one of touchbase's; nothing changed."})
 		return
 	}
 	// A command that still needs a reason ("send back") asks for it first.
 	if strings.HasSuffix(line, "reason:") && cb.TriggerID != "" {
 		if err := b.openReasonModal(ctx, cb.TriggerID, line); err != nil {
-			b.answerAction(ctx, cb, b.errorReply(err))
+			b.answerAction(ctx, cb, b.errorReply(ctx, err))
 		}
 		return
 	}
@@ -98,10 +98,10 @@ func (b *Bot) blockActions(ctx context.Context, cb *slackgo.InteractionCallback)
 	case err == handlers.ErrAlreadyApplied:
 		return // the same press again: it was answered the first time
 	case err != nil:
-		r = b.errorReply(err)
+		r = b.errorReply(ctx, err)
 	case r.Form != nil && cb.TriggerID != "":
 		if err := b.openModalFor(ctx, cb, line, r.Form); err != nil {
-			r = b.errorReply(err)
+			r = b.errorReply(ctx, err)
 		} else {
 			return
 		}
@@ -128,7 +128,7 @@ func (b *Bot) answerAction(ctx context.Context, cb *slackgo.InteractionCallback,
 	case cb.View.ID != "":
 		view := resultModal(r)
 		if _, err := b.Client.UpdateViewContext(ctx, view, "", cb.View.Hash, cb.View.ID); err != nil {
-			b.Logger.Warn("views.update", slog.Any("error", err))
+			b.Logger.WarnContext(ctx, "views.update", slog.Any("error", err))
 		}
 	case cb.ResponseURL != "":
 		b.postResponse(ctx, cb.ResponseURL, r)
@@ -144,7 +144,7 @@ func (b *Bot) dm(ctx context.Context, userID string, r *handlers.Reply) {
 	}
 	_, _, err := b.Client.PostMessageContext(ctx, userID, slackgo.MsgOptionText(FallbackText(r), false), slackgo.MsgOptionBlocks(Blocks(r)...))
 	if err != nil {
-		b.Logger.Warn("chat.postMessage", slog.Any("error", err))
+		b.Logger.WarnContext(ctx, "chat.postMessage", slog.Any("error", err))
 	}
 }
 
@@ -182,7 +182,7 @@ func (b *Bot) viewSubmission(ctx context.Context, cb *slackgo.InteractionCallbac
 				return slackgo.NewErrorsViewSubmissionResponse(map[string]string{block: truncate(touchbase.ErrorMessage(err), 150)})
 			}
 		}
-		r = b.errorReply(err)
+		r = b.errorReply(ctx, err)
 	}
 	b.afterCommand(r)
 	return slackgo.NewUpdateViewSubmissionResponse(&slackgo.ModalViewRequest{

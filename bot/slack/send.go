@@ -75,13 +75,13 @@ func (p *Poster) Find(ctx context.Context, m *touchbase.Message) (string, bool) 
 		// A direct message: history is read from the IM channel.
 		ch, _, _, err := p.Client.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{channel}, ReturnIM: true})
 		if err != nil {
-			p.Logger.Warn("cannot check for an earlier delivery", slog.String("key", m.Key), slog.Any("error", err))
+			p.Logger.WarnContext(ctx, "cannot check for an earlier delivery", slog.String("key", m.Key), slog.Any("error", err))
 			return "", false
 		}
 		channel = ch.ID
 	}
 	if strings.HasPrefix(channel, "#") {
-		p.Logger.Warn("cannot check a channel named by name for an earlier delivery; posting", slog.String("key", m.Key), slog.String("to", m.To))
+		p.Logger.WarnContext(ctx, "cannot check a channel named by name for an earlier delivery; posting", slog.String("key", m.Key), slog.String("to", m.To))
 		return "", false
 	}
 	oldest := m.CreatedAt.Add(-time.Minute)
@@ -89,7 +89,7 @@ func (p *Poster) Find(ctx context.Context, m *touchbase.Message) (string, bool) 
 		ChannelID: channel, Oldest: fmt.Sprintf("%d.000000", oldest.Unix()), Limit: 200, IncludeAllMetadata: true,
 	})
 	if err != nil {
-		p.Logger.Warn("cannot check for an earlier delivery", slog.String("key", m.Key), slog.Any("error", err))
+		p.Logger.WarnContext(ctx, "cannot check for an earlier delivery", slog.String("key", m.Key), slog.Any("error", err))
 		return "", false
 	}
 	for _, msg := range h.Messages {

@@ -3,10 +3,13 @@ package slack
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/touchbase/touchbase"
 )
 
 // RunSocketMode receives Slack's requests over a Socket Mode connection
@@ -31,10 +34,19 @@ func (b *Bot) RunSocketMode(ctx context.Context, client *socketmode.Client) erro
 	}
 }
 
+// socketEvent handles one Socket Mode event. A request (an envelope) is
+// logged under its envelope id as request id, when that is fit to be one.
 func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, e socketmode.Event) {
+	if e.Request != nil {
+		ctx = touchbase.WithRequestID(ctx, touchbase.RequestIDOr(e.Request.EnvelopeID))
+		start := time.Now()
+		defer func() {
+			b.Logger.LogAttrs(ctx, slog.LevelInfo, "socket mode request", slog.String("type", string(e.Type)), slog.Duration("took", time.Since(start)))
+		}()
+	}
 	defer func() {
 		if p := recover(); p != nil {
-			b.Logger.Error("panic in Socket Mode request", slog.Any("panic", p), slog.String("type", string(e.Type)))
+			b.Logger.ErrorContext(ctx, "panic in Socket Mode request", slog.Any("panic", p), slog.String("type", string(e.Type)))
 		}
 	}()
 	ack := func(payload any) {
@@ -48,7 +60,7 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, e sock
 			err = client.AckCtx(ctx, e.Request.EnvelopeID, payload)
 		}
 		if err != nil {
-			b.Logger.Warn("socket mode ack", slog.Any("error", err))
+			b.Logger.WarnContext(ctx, "socket mode ack", slog.Any("error", err))
 		}
 	}
 	switch e.Type {
@@ -80,8 +92,12 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, e sock
 		b.event(ctx, ev)
 		ack(nil)
 	case socketmode.EventTypeConnected:
-		b.Logger.Info("socket mode connected")
+		b.Logger.InfoContext(ctx, "socket mode connected")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
-		b.Logger.Warn("socket mode", slog.String("event", string(e.Type)), slog.Any("data", e.Data))
+		attrs := []slog.Attr{slog.String("event", string(e.Type))}
+		if ce, ok := e.Data.(*slackgo.ConnectionErrorEvent); ok {
+			attrs = append(attrs, slog.Int("attempt", ce.Attempt), slog.Duration("backoff", ce.Backoff), slog.Any("error", ce.ErrorObj))
+		}
+		b.Logger.LogAttrs(ctx, slog.LevelWarn, "socket mode", attrs...)
 	}
 }

@@ -275,7 +275,7 @@ func (a *Authenticator) refreshKeys(ctx context.Context, done chan struct{}) {
 	close(done)
 	a.mu.Unlock()
 	if err != nil {
-		a.logger().Warn("teams: fetch signing keys", slog.String("metadata_url", a.metadataURL()),
+		a.logger().WarnContext(ctx, "teams: fetch signing keys", slog.String("metadata_url", a.metadataURL()),
 			slog.Int("cached_keys", cached), slog.Any("error", err))
 	}
 }
@@ -329,7 +329,7 @@ func (a *Authenticator) fetchKeys(ctx context.Context) (map[string]*rsa.PublicKe
 		return nil, fmt.Errorf("signing keys: no usable RSA key in %s (skipped %s)", jwksURL, strings.Join(skipped, "; "))
 	}
 	if len(skipped) > 0 {
-		a.logger().Info("teams: skipped signing keys", slog.String("jwks_uri", jwksURL), slog.Any("keys", skipped))
+		a.logger().InfoContext(ctx, "teams: skipped signing keys", slog.String("jwks_uri", jwksURL), slog.Any("keys", skipped))
 	}
 	return keys, nil
 }

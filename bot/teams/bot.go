@@ -44,11 +44,20 @@ const maxActivity = 256 << 10
 
 // ServeHTTP is POST /api/messages. The token is checked before anything is
 // read into the store: 401 for a missing or invalid token, 403 for a valid
-// token meant for another bot or service.
+// token meant for another bot or service. The request gets an id when the
+// server did not give it one (see touchbase.RequestID); the activity's own
+// id is not used, as it is unique only within its conversation.
 func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if touchbase.RequestID(ctx) == "" {
+		id := touchbase.NewRequestID()
+		ctx = touchbase.WithRequestID(ctx, id)
+		r = r.WithContext(ctx)
+		w.Header().Set("X-Request-Id", id)
+	}
 	defer func() {
 		if p := recover(); p != nil {
-			b.Logger.Error("panic in Teams activity", slog.Any("panic", p))
+			b.Logger.ErrorContext(ctx, "panic in Teams activity", slog.Any("panic", p))
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 	}()
@@ -66,15 +75,15 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Authenticate first even so: an unauthenticated caller learns
 		// nothing about what we accept.
 		// (A genuine token fails only the serviceUrl check here.)
-		if verr := b.Auth.Verify(r.Context(), r.Header.Get("Authorization"), ""); verr != nil && !errors.Is(verr, ErrForbidden) {
+		if verr := b.Auth.Verify(ctx, r.Header.Get("Authorization"), ""); verr != nil && !errors.Is(verr, ErrForbidden) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
 		http.Error(w, "malformed activity", http.StatusBadRequest)
 		return
 	}
-	if err := b.Auth.Verify(r.Context(), r.Header.Get("Authorization"), a.ServiceURL); err != nil {
-		b.Logger.Warn("refused Teams activity", slog.Any("reason", err))
+	if err := b.Auth.Verify(ctx, r.Header.Get("Authorization"), a.ServiceURL); err != nil {
+		b.Logger.WarnContext(ctx, "refused Teams activity", slog.Any("reason", err))
 		if errors.Is(err, ErrForbidden) {
 			w.WriteHeader(http.StatusForbidden)
 		} else {
@@ -82,7 +91,7 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	status := b.activity(r.Context(), &a)
+	status := b.activity(ctx, &a)
 	if a.Type == "invoke" && status == http.StatusOK {
 		// An Adaptive Card action (Action.Execute) waits for an invoke
 		// response; the answer itself was sent as a reply.
@@ -100,7 +109,7 @@ func (b *Bot) activity(ctx context.Context, a *Activity) int {
 		return http.StatusBadRequest
 	}
 	if err := b.remember(ctx, a); err != nil {
-		b.Logger.Error("keep conversation reference", slog.Any("error", err))
+		b.Logger.ErrorContext(ctx, "keep conversation reference", slog.Any("error", err))
 	}
 	switch a.Type {
 	case "message", "invoke":
@@ -125,7 +134,7 @@ func (b *Bot) activity(ctx context.Context, a *Activity) int {
 	case err == handlers.ErrAlreadyApplied:
 		return http.StatusOK
 	case err != nil:
-		r = b.errorReply(err)
+		r = b.errorReply(ctx, err)
 	}
 	if len(r.Notices) > 0 && b.Outbox != nil {
 		b.Outbox.Wake()
@@ -197,20 +206,20 @@ func (b *Bot) reply(ctx context.Context, a *Activity, r *handlers.Reply) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if _, err := b.Connector.Send(ctx, a.ServiceURL, a.Conversation.ID, a.ID, out); err != nil {
-		b.Logger.Warn("reply to Teams", slog.Any("error", err))
+		b.Logger.WarnContext(ctx, "reply to Teams", slog.Any("error", err))
 	}
 }
 
 // errorReply turns a refusal into what the rep reads, in one place; an
 // internal error is logged once with a reference.
-func (b *Bot) errorReply(err error) *handlers.Reply {
+func (b *Bot) errorReply(ctx context.Context, err error) *handlers.Reply {
 	if touchbase.ErrorCode(err) != touchbase.EINTERNAL {
 		return &handlers.Reply{Title: "❌ " + touchbase.ErrorMessage(err)}
 	}
 	p := make([]byte, 4)
 	_, _ = rand.Read(p)
 	ref := hex.EncodeToString(p)
-	b.Logger.Error("command failed", slog.String("ref", ref), slog.Any("error", err))
+	b.Logger.ErrorContext(ctx, "command failed", slog.String("ref", ref), slog.Any("error", err))
 	return &handlers.Reply{Title: "❌ " + touchbase.ErrorMessage(err) + " (reference " + ref + ")"}
 }
 

@@ -103,7 +103,8 @@ func NewMain() *Main {
 		},
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		// serve logs JSON at info level for a log pipeline; the terminal
-		// commands log only warnings, as text.
+		// commands log only warnings, as text. Both add the request id
+		// (Run wraps them in a touchbase.LogHandler).
 		ServeLogger: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Now:         time.Now,
 		ready:       make(chan struct{}),
@@ -147,6 +148,10 @@ Amounts typed without a currency are in $TOUCHBASE_CURRENCY (an ISO 4217 code; d
 
 // Run runs the subcommand in args.
 func (m *Main) Run(ctx context.Context, args []string) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	m.Logger = slog.New(touchbase.NewLogHandler(m.Logger.Handler()))
 	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, usage)
 		return flag.ErrHelp

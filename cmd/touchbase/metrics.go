@@ -34,7 +34,7 @@ func newMetrics(db handlers.DB) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "touchbase_commands_total", Help: "Commands run, by verb and outcome (ok, choices, duplicate, or the refusal's code).",
+			Name: "touchbase_commands_total", Help: "Commands run, by verb and outcome (ok, choices, duplicate, the refusal's code, or panic).",
 		}, []string{"verb", "outcome"}),
 		commandDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "touchbase_command_duration_seconds", Help: "Time to run a command, including its store transaction.",

@@ -107,6 +107,9 @@ func (m *Main) slackOutbox(s settings, db handlers.DB, opts ...slackgo.Option) (
 	client := slackgo.New(s.botToken, opts...)
 	out := slack.NewSender(db, client)
 	out.Logger, out.Now = m.Logger, m.now
+	if p, ok := out.Poster.(*slack.Poster); ok {
+		p.Logger = m.Logger
+	}
 	if m.metrics != nil {
 		out.Observe = m.metrics.observeDelivery
 	}
@@ -154,6 +157,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if m.ServeLogger != nil {
 		m.Logger = m.ServeLogger
 	}
+	m.Logger = slog.New(touchbase.NewLogHandler(m.Logger.Handler()))
 	cfg, db, err := m.open(*dbPath)
 	if err != nil {
 		return err
@@ -246,7 +250,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on TOUCHBASE_ADDR %s: %w", s.addr, err)
 	}
-	srv := &http.Server{Handler: m.metrics.instrument(mux), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
+	srv := &http.Server{Handler: logRequests(m.Logger, m.metrics.instrument(mux)), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
 	m.setAddr(ln.Addr().String())
 	go func() { errc <- srv.Serve(ln) }()
 	if sm != nil {

@@ -38,12 +38,13 @@ var evening = time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC)
 // serve runs `touchbase serve` with env on 127.0.0.1:0 and a fresh database.
 func serve(t *testing.T, env map[string]string) *served {
 	t.Helper()
-	return serveAt(t, env, filepath.Join(t.TempDir(), "touchbase.db"), time.Time{})
+	return serveAt(t, env, filepath.Join(t.TempDir(), "touchbase.db"), time.Time{}, nil)
 }
 
 // serveAt runs `touchbase serve args...` on the database at db, with the
-// clock stopped at now (or, when now is zero, running from a fixed evening).
-func serveAt(t *testing.T, env map[string]string, db string, now time.Time, args ...string) *served {
+// clock stopped at now (or, when now is zero, running from a fixed evening);
+// opts change the program before it starts.
+func serveAt(t *testing.T, env map[string]string, db string, now time.Time, args []string, opts ...func(*Main)) *served {
 	t.Helper()
 	s := &served{t: t, fake: fakeslack.New(t), db: db}
 	base := map[string]string{
@@ -67,6 +68,9 @@ func serveAt(t *testing.T, env map[string]string, db string, now time.Time, args
 	}
 	m.Now = s.clock
 	m.Getenv = func(k string) string { return base[k] }
+	for _, o := range opts {
+		o(m)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
@@ -105,6 +109,13 @@ func serveAt(t *testing.T, env map[string]string, db string, now time.Time, args
 // post sends body to path, signed as Slack signs it at the given time.
 func (s *served) post(path, contentType string, body []byte, at time.Time, header http.Header) (int, []byte) {
 	s.t.Helper()
+	resp, b := s.do(path, contentType, body, at, header)
+	return resp.StatusCode, b
+}
+
+// do is post, returning the response (its body read and closed).
+func (s *served) do(path, contentType string, body []byte, at time.Time, header http.Header) (*http.Response, []byte) {
+	s.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+path, bytes.NewReader(body))
 	if err != nil {
 		s.t.Fatal(err)
@@ -124,12 +135,19 @@ func (s *served) post(path, contentType string, body []byte, at time.Time, heade
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return resp, b
 }
 
 // slash sends a slash command shaped like Slack's own (the signing
 // example's body), and returns the status and the answer's text.
 func (s *served) slash(user, command, text string) (int, string) {
+	s.t.Helper()
+	resp, body := s.slashWith(user, command, text, nil)
+	return resp.StatusCode, string(body)
+}
+
+// slashWith is slash with extra request headers, returning the response.
+func (s *served) slashWith(user, command, text string, header http.Header) (*http.Response, []byte) {
 	s.t.Helper()
 	form := url.Values{
 		"token": {"xyzz0WbapA4vBCDEFasx0q6G"}, "team_id": {"T1DC2JH3J"}, "team_domain": {"testteamnow"},
@@ -137,8 +155,7 @@ func (s *served) slash(user, command, text string) (int, string) {
 		"command": {command}, "text": {text}, "response_url": {s.fake.NewResponseURL()},
 		"trigger_id": {"398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"},
 	}
-	code, body := s.post("/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()), s.clock(), nil)
-	return code, string(body)
+	return s.do("/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()), s.clock(), header)
 }
 
 // interact sends an interaction payload.
@@ -425,7 +442,7 @@ func TestServe_NoticeThroughRateLimit(t *testing.T) {
 func TestServe_Now(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "touchbase.db")
 	run(t, `/lead "Taro Yamada" company:"Acme KK"`+"\n", "console", "--db", db, "--user", "U1", "--tz", "Asia/Tokyo", "--now", "2026-11-20T10:00:00+09:00")
-	s := serveAt(t, nil, db, time.Time{}, "--now", "2026-11-24T09:30:00+09:00")
+	s := serveAt(t, nil, db, time.Time{}, []string{"--now", "2026-11-24T09:30:00+09:00"})
 	post := s.fake.WaitFor("chat.postMessage", 1, 10*time.Second)[0]
 	if md := post.Param("metadata"); !strings.Contains(md, `"key":"reminders/U1/2026-11-24"`) || post.Param("channel") != "U1" {
 		t.Fatalf("posted to %s with metadata %s, want U1's reminder of 2026-11-24", post.Param("channel"), md)
@@ -471,10 +488,15 @@ func TestServe_Settings(t *testing.T) {
 // form submitted, a DM and its retry applied once, the App Home, and a
 // reconnect when Slack asks for one.
 func TestServe_SocketMode(t *testing.T) {
-	s := serve(t, map[string]string{"SLACK_APP_TOKEN": "xapp-1-test", "SLACK_SIGNING_SECRET": ""})
+	logs := &logBuffer{}
+	s := serveAt(t, map[string]string{"SLACK_APP_TOKEN": "xapp-1-test", "SLACK_SIGNING_SECRET": ""},
+		filepath.Join(t.TempDir(), "touchbase.db"), time.Time{}, nil, func(m *Main) {
+			m.ServeLogger = slog.New(slog.NewJSONHandler(logs, nil))
+		})
 	s.fake.WaitConnections(1, 10*time.Second)
 
 	envelope := fixture(t, "socket_mode_slash_commands_envelope.docs.json")
+	var envelopes []string // of the slash commands, in order
 	slash := func(command, text string) string {
 		t.Helper()
 		p := envelope["payload"].(map[string]any)
@@ -484,6 +506,7 @@ func TestServe_SocketMode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		envelopes = append(envelopes, id)
 		ack, err := s.fake.WaitAck(id, 10*time.Second)
 		if err != nil {
 			t.Fatalf("%s %s: %v", command, text, err)
@@ -548,6 +571,11 @@ func TestServe_SocketMode(t *testing.T) {
 	if n := len(s.fake.Calls("chat.postMessage")); n != 1 {
 		t.Fatalf("chat.postMessage called %d times, want 1 (the retry is not answered again)", n)
 	}
+	// Each envelope's id is the request id of what it caused.
+	records := logs.records(t)
+	wantLine(t, records, envelopes[0], "command", map[string]any{"verb": "lead", "outcome": "ok"})
+	wantLine(t, records, envelopes[0], "socket mode request", map[string]any{"type": "slash_commands"})
+	wantLine(t, records, envelopes[1], "command", map[string]any{"verb": "log", "outcome": "ok"})
 	var x struct {
 		Leads      []struct{ Status string }
 		Activities []struct{ Kind string }

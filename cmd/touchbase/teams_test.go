@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"image/png"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -45,6 +46,12 @@ func message(bf *fakebf.Server, id, aad, name, conv, convType, text string) map[
 // activity posts a to /api/messages with the bearer token.
 func (s *served) activity(a map[string]any, token string) int {
 	s.t.Helper()
+	return s.activityResp(a, token).StatusCode
+}
+
+// activityResp is activity, returning the response (its body read).
+func (s *served) activityResp(a map[string]any, token string) *http.Response {
+	s.t.Helper()
 	body, _ := json.Marshal(a)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+"/api/messages", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -57,7 +64,7 @@ func (s *served) activity(a map[string]any, token string) int {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp
 }
 
 // Ensure every activity's token is checked before anything is read into the
@@ -118,7 +125,10 @@ func TestTeams_Authentication(t *testing.T) {
 // reaching another rep's stored conversation.
 func TestTeams_CardsAndNotices(t *testing.T) {
 	bf := fakebf.New(t)
-	s := serve(t, teamsEnv(bf))
+	logs := &logBuffer{}
+	s := serveAt(t, teamsEnv(bf), filepath.Join(t.TempDir(), "touchbase.db"), time.Time{}, nil, func(m *Main) {
+		m.ServeLogger = slog.New(slog.NewJSONHandler(logs, nil))
+	})
 	bf.Now = s.clock
 	tok := func() string { return bf.Token(fakebf.AppID, bf.ServiceURL(), nil) }
 	// The Field Sales rep writes to the bot once: touchbase keeps the way back.
@@ -143,7 +153,7 @@ func TestTeams_CardsAndNotices(t *testing.T) {
 		t.Fatalf("submit answered %s", sent[3].JSON)
 	}
 	// Converting to the Field Sales rep tells them in their own chat.
-	s.activity(message(bf, "m-4", "aad-sato", "Sato", "a:personal-sato", "personal", "convert Acme to:@teams:aad-ae"), tok())
+	convert := s.activityResp(message(bf, "m-4", "aad-sato", "Sato", "a:personal-sato", "personal", "convert Acme to:@teams:aad-ae"), tok())
 	sent = bf.WaitActivities(6, 5*time.Second)
 	var notice *fakebf.Sent
 	for i := range sent {
@@ -154,11 +164,23 @@ func TestTeams_CardsAndNotices(t *testing.T) {
 	if notice == nil || !strings.Contains(string(notice.JSON), "handed you a new opportunity") {
 		t.Fatalf("no handoff notice in ae's chat: %d activities", len(sent))
 	}
+	// Delivered, as the outbox logs once the connector answered.
+	logs.waitFor(t, 10*time.Second, `"msg":"message delivered"`, convert.Header.Get("X-Request-Id"))
 	if err := s.stop(); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(bf.Activities()); n != 6 {
 		t.Fatalf("%d activities sent, want 6 (the retry answered once)", n)
+	}
+	// The conversion's request id is on its HTTP line, its command line and
+	// the notice's delivery.
+	id := convert.Header.Get("X-Request-Id")
+	records := logs.records(t)
+	wantLine(t, records, id, "http request", map[string]any{"path": "/api/messages", "status": 200})
+	wantLine(t, records, id, "command", map[string]any{"verb": "convert", "outcome": "ok", "user": "teams:aad-sato"})
+	wantLine(t, records, id, "message delivered", map[string]any{"kind": "notice"})
+	if all := logs.String(); strings.Contains(all, "Acme") || strings.Contains(all, "Bearer") || strings.Contains(all, "eyJ") || strings.Contains(all, fakebf.AppPassword) {
+		t.Errorf("the log holds a name or a secret:\n%s", all)
 	}
 }
 
@@ -185,7 +207,7 @@ func TestTeams_Scenario(t *testing.T) {
 		aad, name string
 		script    string
 	}{{monday, "aad-sato", "Sato", is}, {wednesday, "aad-ae", "Ae", fs}} {
-		s := serveAt(t, teamsEnv(bf), tdb, phase.at)
+		s := serveAt(t, teamsEnv(bf), tdb, phase.at, nil)
 		bf.Now = s.clock
 		for i, line := range strings.Split(phase.script, "\n") {
 			if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
@@ -209,7 +231,7 @@ func TestTeams_Scenario(t *testing.T) {
 
 	// The Inside Sales team's channel is set from a message in it; on
 	// Monday the digest job delivers the digest there through Teams.
-	s := serveAt(t, teamsEnv(bf), tdb, wednesday)
+	s := serveAt(t, teamsEnv(bf), tdb, wednesday, nil)
 	bf.Now = s.clock
 	if got := s.activity(message(bf, "ch-1", "aad-sato", "Sato", "19:is-tokyo@thread.tacv2", "channel",
 		`<at>touchbase</at> tb team create "IS Teams" inside_sales here tz:Asia/Tokyo`), bf.Token(fakebf.AppID, bf.ServiceURL(), nil)); got != http.StatusOK {
@@ -252,7 +274,7 @@ func TestTeams_Scenario(t *testing.T) {
 	// A rep with a follow-up due gets the morning reminder in their chat.
 	// (Added at 22:00 in Tokyo: quiet hours, so serve's own scheduler sends
 	// nothing, and Thursday's run is the one that does.)
-	s = serveAt(t, teamsEnv(bf), tdb, time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC))
+	s = serveAt(t, teamsEnv(bf), tdb, time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC), nil)
 	bf.Now = s.clock
 	s.activity(message(bf, "r-1", "aad-sato", "Sato", "a:personal-aad-sato", "personal", `lead "Ken Ito" company:Gamma`), bf.Token(fakebf.AppID, bf.ServiceURL(), nil))
 	if err := s.stop(); err != nil {
