@@ -464,9 +464,21 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// BackupFile writes a backup to path. It writes path+".tmp", syncs it and
-// renames it over path, so path holds either the old file or a whole new one.
-func (db *DB) BackupFile(ctx context.Context, path string) (err error) {
+// BackupFile writes a backup to path, checked, in place of whatever path
+// held: see WriteBackup.
+func (db *DB) BackupFile(ctx context.Context, path string) error {
+	return WriteBackup(path, func(w io.Writer) error {
+		_, err := db.Backup(ctx, w)
+		return err
+	})
+}
+
+// WriteBackup writes a backup file at path from what copy writes (a
+// database file's bytes, from Backup here or from a running touchbase). It
+// writes path+".tmp", syncs it, runs VerifyFile on it and only then renames
+// it over path, so path holds either what it held before or a whole,
+// checked database.
+func WriteBackup(path string, copy func(io.Writer) error) (err error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -478,7 +490,7 @@ func (db *DB) BackupFile(ctx context.Context, path string) (err error) {
 			_ = os.Remove(tmp)
 		}
 	}()
-	if _, err = db.Backup(ctx, f); err != nil {
+	if err = copy(f); err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {
@@ -487,15 +499,63 @@ func (db *DB) BackupFile(ctx context.Context, path string) (err error) {
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("store: backup %s: %w", path, err)
 	}
+	if err = VerifyFile(tmp); err != nil {
+		return fmt.Errorf("store: backup %s: the copy is not sound, so it was not kept: %w", path, err)
+	}
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("store: backup %s: %w", path, err)
 	}
-	// Sync the directory so the rename itself survives a crash.
-	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// syncDir syncs a directory, so that a rename in it survives a crash.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		_ = d.Close()
 	}
-	return nil
+}
+
+// VerifyFile opens the database file at path read-only, without changing a
+// byte of it, and checks that it is one touchbase can open: a bbolt file
+// that passes bbolt's consistency check, with a schema this program knows.
+// Another process may hold the file; VerifyFile then waits up to a second.
+func VerifyFile(path string) error {
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer bdb.Close()
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return bdb.View(func(btx *bbolt.Tx) error {
+		// A file cut short (a copy interrupted) still opens; its pages past
+		// the end are not there to read.
+		if btx.Size() > st.Size() {
+			return fmt.Errorf("%s is cut short: %d bytes of %d", path, st.Size(), btx.Size())
+		}
+		meta := btx.Bucket(metaBucket)
+		if meta == nil {
+			return fmt.Errorf("%s is a bbolt file but not a touchbase database", path)
+		}
+		b := meta.Get(versionKey)
+		if len(b) != 8 {
+			return fmt.Errorf("%s has no schema version", path)
+		}
+		if v := binary.BigEndian.Uint64(b); v > schemaVersion {
+			return fmt.Errorf("%w: %s is at version %d and this program knows up to %d", ErrSchemaNewer, path, v, schemaVersion)
+		}
+		var first error
+		for err := range btx.Check() { // drained: the checker reads the file until it closes the channel
+			if first == nil {
+				first = fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		return first
+	})
 }
 
 // Check runs bbolt's consistency check over the whole file and returns the

@@ -253,10 +253,10 @@ func TestDB_Close_CommitsWaiting(t *testing.T) {
 // Ensure no code of the store writes to bbolt around the undo log: inside
 // an Update, buckets come only from tx.bucket, whose writes remember how to
 // be taken back. Only code that runs a bbolt transaction of its own (Open's
-// migrations, PruneClaims) opens bbolt buckets itself, and only the undo
+// migrations, PruneClaims, VerifyFile) opens bbolt buckets itself, and only the undo
 // log's own methods write through to them.
 func TestWritesGoThroughUndoLog(t *testing.T) {
-	opens := map[string]bool{"bucket": true, "migrate": true, "PruneClaims": true}
+	opens := map[string]bool{"bucket": true, "migrate": true, "PruneClaims": true, "VerifyFile": true}
 	writesThrough := map[string]bool{"Put": true, "Delete": true, "NextSequence": true, "SetSequence": true, "rollback": true}
 	files, err := filepath.Glob("*.go")
 	if err != nil {

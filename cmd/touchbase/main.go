@@ -130,7 +130,8 @@ Usage:
   touchbase console [--db FILE] [--user ID] [--name NAME] [--tz ZONE] [--now RFC3339]
   touchbase export  [--db FILE] [--format json|csv] [--out DIR]
   touchbase import  [--db FILE] FILE
-  touchbase backup  [--db FILE] FILE
+  touchbase backup  [--db FILE] FILE     (while serving too: asks the running touchbase)
+  touchbase restore [--db FILE] FILE     (with touchbase stopped; keeps the file it replaces)
   touchbase teams-package --app-id GUID [--out touchbase-teams.zip]
   touchbase healthcheck [--addr HOST:PORT]
   touchbase config  check FILE | print [--config FILE]   (serve, console, jobs, export take --config FILE too)
@@ -177,6 +178,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runImport(ctx, args[1:])
 	case "backup":
 		return m.runBackup(ctx, args[1:])
+	case "restore":
+		return m.runRestore(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(m.Stdout, "touchbase", version)
 		return nil

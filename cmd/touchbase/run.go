@@ -48,10 +48,14 @@ func (m *Main) open(path string) (*touchbase.Config, *store.DB, error) {
 	return cfg, db, err
 }
 
+// dbPath is the database file: --db, else $TOUCHBASE_DB, else touchbase.db.
+func (m *Main) dbPath(flag string) string {
+	return cmp.Or(flag, m.Getenv("TOUCHBASE_DB"), "touchbase.db")
+}
+
 // openDB opens the database and registers it to be closed.
 func (m *Main) openDB(path string) (*store.DB, error) {
-	path = cmp.Or(path, m.Getenv("TOUCHBASE_DB"), "touchbase.db")
-	db := store.NewDB(path)
+	db := store.NewDB(m.dbPath(path))
 	if err := db.Open(); err != nil {
 		return nil, err
 	}
@@ -195,24 +199,5 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "imported %d leads, %d opportunities, %d activities into %s\n", len(x.Leads), len(x.Opportunities), len(x.Activities), db.Path())
-	return nil
-}
-
-func (m *Main) runBackup(ctx context.Context, args []string) error {
-	fs, dbPath := m.flagSet("backup")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("backup takes one file: touchbase backup [--db FILE] backup.db")
-	}
-	db, err := m.openDB(*dbPath)
-	if err != nil {
-		return err
-	}
-	if err := db.BackupFile(ctx, fs.Arg(0)); err != nil {
-		return err
-	}
-	fmt.Fprintln(m.Stdout, "backed up", db.Path(), "to", fs.Arg(0))
 	return nil
 }

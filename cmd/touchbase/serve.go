@@ -251,6 +251,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on TOUCHBASE_ADDR %s: %w", s.addr, err)
 	}
 	srv := &http.Server{Handler: logRequests(m.Logger, m.metrics.instrument(mux)), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
+	if err := m.serveAdmin(ctx, db); err != nil {
+		m.Logger.Warn("hot backup unavailable; touchbase backup works only with touchbase stopped", slog.Any("error", err))
+	}
 	m.setAddr(ln.Addr().String())
 	go func() { errc <- srv.Serve(ln) }()
 	if sm != nil {
