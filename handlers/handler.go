@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/touchbase/touchbase"
 )
@@ -253,11 +254,27 @@ func repName(tx touchbase.Tx, id string) string {
 	return "@" + id
 }
 
+// maxName is the longest name a command takes, in characters: of a lead, a
+// company or an account, an opportunity, a campaign, a team or a rep. No
+// real name comes near it; a longer one is a paste gone wrong, and the
+// store's name index has no room for it.
+const maxName = 200
+
+// checkName refuses a name longer than maxName. what names it as the rep
+// wrote it ("company:", "The lead's name"), and example shows a command
+// with a name of the usual length.
+func checkName(what, name, example string) error {
+	if n := utf8.RuneCountInString(name); n > maxName {
+		return touchbase.Errorf(touchbase.EINVALID, "%s is %s characters long; a name has at most %d. Shorten it, as in %s", what, thousands(n), maxName, example)
+	}
+	return nil
+}
+
 // findRep resolves "@name", "<@U123|name>" or "U123" to a registered rep.
 func findRep(tx touchbase.Tx, s string) (*touchbase.Rep, error) {
 	id := repID(s)
-	if id == "" {
-		return nil, touchbase.Errorf(touchbase.EINVALID, "%q is not a rep: write them as @name.", s)
+	if id == "" || utf8.RuneCountInString(id) > maxName {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "%s is not a rep: write them as @name, as in /tb team add \"IS Tokyo\" @sato", quoteWord(s))
 	}
 	if r, err := tx.Rep(id); err == nil {
 		return r, nil

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func (f *fixture) ok(rep, line string) *handlers.Reply {
 	f.tb.Helper()
 	r, err := f.h.Handle(context.Background(), user(rep), line)
 	if err != nil {
-		f.tb.Fatalf("%s: %q refused: %v", rep, line, err)
+		f.tb.Fatalf("%s: %.80q refused: %v", rep, line, err)
 	}
 	return r
 }
@@ -61,10 +62,10 @@ func (f *fixture) refused(rep, line, code string) string {
 	f.tb.Helper()
 	r, err := f.h.Handle(context.Background(), user(rep), line)
 	if err == nil {
-		f.tb.Fatalf("%s: %q was not refused: %s", rep, line, r.Text())
+		f.tb.Fatalf("%s: %.80q was not refused: %s", rep, line, r.Text())
 	}
 	if got := touchbase.ErrorCode(err); got != code {
-		f.tb.Fatalf("%s: %q code=%s, want %s (%v)", rep, line, got, code, err)
+		f.tb.Fatalf("%s: %.80q code=%s, want %s (%v)", rep, line, got, code, err)
 	}
 	return touchbase.ErrorMessage(err)
 }
@@ -193,6 +194,7 @@ func TestHandler_RefusalsChangeNothing(t *testing.T) {
 	f := newFixture(t)
 	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
 	f.ok("sato", `/qualify Acme b:yes n:yes`)
+	f.ok("sato", `/tb team create T inside_sales`)
 	before := f.export()
 	for _, tt := range []struct{ line, code, want string }{
 		{`/convert Acme amount:5x`, touchbase.EINVALID, `amount "5x" is not an amount: try amount:5,000,000 or amount:500万`},
@@ -209,9 +211,22 @@ func TestHandler_RefusalsChangeNothing(t *testing.T) {
 		{`/tb disqualify Acme`, touchbase.EINVALID, "reason"},
 		{`/tb team create X sales_ops`, touchbase.EINVALID, "inside_sales"},
 		{`/tb snooze Acme yesterday`, touchbase.EINVALID, ""},
+		// Ensure a name too long for any record is refused as such, not
+		// failed in the store as an internal error.
+		{`/lead ` + strings.Repeat("x", 9000) + ` company:Acme`, touchbase.EINVALID, "The lead's name is 9,000 characters long; a name has at most 200"},
+		{`/lead ` + strings.Repeat("𝕏", 9000), touchbase.EINVALID, "The lead's name is 9,000 characters long"}, // 36,000 bytes
+		{`/lead Ken company:` + strings.Repeat("名", 201), touchbase.EINVALID, "company: is 201 characters long"},
+		{`/lead Ken source:` + strings.Repeat("z", 300), touchbase.EINVALID, "source: is 300"},
+		{`/lead Ken email:` + strings.Repeat("a", 250) + `@acme.co.jp`, touchbase.EINVALID, "email: is 261 characters long"},
+		{`/deal ` + strings.Repeat("y", 9000) + ` X`, touchbase.EINVALID, "The account's name is 9,000"},
+		{`/deal Acme ` + strings.Repeat("y", 201), touchbase.EINVALID, "The opportunity's name is 201"},
+		{`/convert Acme name:` + strings.Repeat("n", 201), touchbase.EINVALID, "name: is 201"},
+		{`/tb team create ` + strings.Repeat("t", 9000) + ` inside_sales`, touchbase.EINVALID, "The team's name is 9,000"},
+		{`/lead Ken owner:@` + strings.Repeat("r", 201), touchbase.EINVALID, "is not a rep"},
+		{`/tb team add T @` + strings.Repeat("r", 9000), touchbase.EINVALID, "is not a rep"},
 	} {
 		msg := f.refused("sato", tt.line, tt.code)
-		contains(t, tt.line, msg, tt.want)
+		contains(t, fmt.Sprintf("%.80q", tt.line), msg, tt.want)
 	}
 	if after := f.export(); after != before {
 		t.Fatalf("refused commands changed the data:\nbefore %s\nafter %s", before, after)

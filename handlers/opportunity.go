@@ -18,6 +18,9 @@ func (c *call) convert() (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkName("name:", c.cmd.Opts["name"], verbSpecOf("convert").Examples[0]); err != nil {
+		return nil, err
+	}
 	reply := &Reply{}
 	err = c.update(func(tx touchbase.Tx) error {
 		t, err := c.resolve(tx, 0, wantConvertible)
@@ -177,6 +180,12 @@ func (c *call) deal() (*Reply, error) {
 		name = args[1]
 	} else if _, _, ok := parseRef(name); ok {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Name the opportunity: /deal %s \"ERP rollout\"", name)
+	}
+	if err := checkName("The account's name", args[0], verbSpecOf("deal").Examples[0]); err != nil {
+		return nil, err
+	}
+	if err := checkName("The opportunity's name", name, verbSpecOf("deal").Examples[0]); err != nil {
+		return nil, err
 	}
 	reply := &Reply{}
 	err = c.update(func(tx touchbase.Tx) error {

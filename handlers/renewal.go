@@ -155,6 +155,9 @@ func (c *call) upsell() (*Reply, error) {
 	if len(args) != 2 {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Name the customer and the opportunity: %s", verbSpecOf("upsell").Examples[0])
 	}
+	if err := checkName("The opportunity's name", args[1], verbSpecOf("upsell").Examples[0]); err != nil {
+		return nil, err
+	}
 	amount, close, err := c.amountAndClose()
 	if err != nil {
 		return nil, err

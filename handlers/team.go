@@ -104,6 +104,9 @@ func (c *call) teamCreate(tx touchbase.Tx, name string, args []string, reply *Re
 	if strings.TrimSpace(name) == "" {
 		return touchbase.Errorf(touchbase.EINVALID, "The team needs a name: %s", verbSpecOf("team").Examples[0])
 	}
+	if err := checkName("The team's name", name, verbSpecOf("team").Examples[0]); err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return touchbase.Errorf(touchbase.EINVALID, "Which function? marketing, inside_sales, field_sales or customer_success: %s", verbSpecOf("team").Examples[0])
 	}
