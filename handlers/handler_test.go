@@ -558,3 +558,46 @@ func TestHandler_WonOnboardingFollowUp(t *testing.T) {
 	}
 	contains(t, "follow-up", r.Title, "Onboarding follow-up: Acme")
 }
+
+// Ensure a rep is registered by their first command that runs, in its
+// transaction, and not by one that is refused: a refusal changes nothing,
+// even for someone touchbase has not met.
+func TestHandler_RegisterWithTheCommand(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	before := f.export()
+	for _, tt := range []struct{ line, code string }{
+		{`/log bogus Acme`, touchbase.EINVALID},         // refused before the store
+		{`/log call Acme hello`, touchbase.EFORBIDDEN},  // refused in the transaction
+		{`/followups @nobody`, touchbase.ENOTFOUND},     // refused while only reading
+		{`/convert Acme amount:5x`, touchbase.EINVALID}, // refused before the store
+		{`/lead Ken company:Beta owner:@nobody`, touchbase.ENOTFOUND},
+	} {
+		f.refused("newbie", tt.line, tt.code)
+	}
+	if after := f.export(); after != before {
+		t.Fatalf("refusals registered the rep:\nbefore %s\nafter %s", before, after)
+	}
+	rep := func(id string) *touchbase.Rep {
+		t.Helper()
+		var r *touchbase.Rep
+		err := f.db.View(context.Background(), func(tx touchbase.Tx) (err error) { r, err = tx.Rep(id); return err })
+		if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// A command that only reads registers after it ran; one that writes,
+	// with its change.
+	f.ok("newbie", `/followups`)
+	if r := rep("newbie"); r == nil || r.TimeZone != "Asia/Tokyo" {
+		t.Fatalf("rep after /followups=%+v, want registered in Asia/Tokyo", r)
+	}
+	r := f.ok("kato", `/lead "Ken Ito" company:Beta owner:@kato`)
+	contains(t, "lead", r.Title, "owner @kato")
+	if rep("kato") == nil {
+		t.Fatal("kato not registered by /lead")
+	}
+}
