@@ -224,6 +224,12 @@ func TestHandler_RefusalsChangeNothing(t *testing.T) {
 		{`/tb team create ` + strings.Repeat("t", 9000) + ` inside_sales`, touchbase.EINVALID, "The team's name is 9,000"},
 		{`/lead Ken owner:@` + strings.Repeat("r", 201), touchbase.EINVALID, "is not a rep"},
 		{`/tb team add T @` + strings.Repeat("r", 9000), touchbase.EINVALID, "is not a rep"},
+		// Ensure what does not exist is named with what to write instead.
+		{`/log call lead#99 hi`, touchbase.ENOTFOUND, "There is no lead#99. Check the number, or name the record instead: /log call Acme"},
+		{`/pipeline #nowhere`, touchbase.ENOTFOUND, `There is no team "nowhere". /tb team list shows the teams`},
+		{`/tb team add Nowhere @sato`, touchbase.ENOTFOUND, `There is no team "Nowhere"`},
+		{`/followups @sato @kato`, touchbase.EINVALID, "Name one rep: /followups @sato, then /followups @kato."},
+		{`/tb team create U inside_sales tz:Local`, touchbase.EINVALID, `tz: "Local" is not a time zone: try tz:Asia/Tokyo`},
 	} {
 		msg := f.refused("sato", tt.line, tt.code)
 		contains(t, fmt.Sprintf("%.80q", tt.line), msg, tt.want)

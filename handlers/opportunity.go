@@ -108,7 +108,11 @@ func (c *call) accountFor(tx touchbase.Tx, name, owner, source string) (*touchba
 		if kind != touchbase.RefAccount {
 			return nil, touchbase.Errorf(touchbase.EINVALID, "%s is not an account: name the company, as in /deal Acme \"ERP rollout\".", name)
 		}
-		return tx.Account(id)
+		a, err := tx.Account(id)
+		if err != nil {
+			return nil, c.noRef(err, "account", id)
+		}
+		return a, nil
 	}
 	refs, err := tx.Search(name, 20)
 	if err != nil {
@@ -309,17 +313,22 @@ func (c *call) stageNumber(o *touchbase.Opportunity, key string) (int, error) {
 	case "won", "win", "受注", "closed won":
 		return c.cfg().Won(), nil
 	}
-	if n, err := strconv.Atoi(key); err == nil {
-		return n, nil
+	n, err := strconv.Atoi(key)
+	if err != nil {
+		n = c.cfg().StageByName(key)
 	}
-	if n := c.cfg().StageByName(key); n > 0 {
+	if n >= 1 && n <= len(c.cfg().Stages) {
 		return n, nil
 	}
 	names := make([]string, len(c.cfg().Stages))
 	for i, s := range c.cfg().Stages {
 		names[i] = fmt.Sprintf("%d %s", i+1, s.Name)
 	}
-	return 0, touchbase.Errorf(touchbase.EINVALID, "%q is not a stage. Write next, prev, won, lost, back, a number or a stage name: %s.", key, strings.Join(names, ", "))
+	what := quoteWord(key) + " is not a stage"
+	if err == nil {
+		what = fmt.Sprintf("There is no stage %d", n)
+	}
+	return 0, touchbase.Errorf(touchbase.EINVALID, "%s. Write next, prev, won, lost, back, a number or a stage name, as in /stage opp#%d next: %s.", what, o.ID, strings.Join(names, ", "))
 }
 
 // sendBack returns an opportunity to the Inside Sales rep who converted it,

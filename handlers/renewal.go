@@ -15,7 +15,11 @@ func (c *call) findAccount(tx touchbase.Tx, argIndex int) (*touchbase.Account, e
 	}
 	query := c.cmd.Args[argIndex]
 	if kind, id, ok := parseRef(query); ok && kind == touchbase.RefAccount {
-		return tx.Account(id)
+		a, err := tx.Account(id)
+		if err != nil {
+			return nil, c.noRef(err, "account", id)
+		}
+		return a, nil
 	}
 	refs, err := tx.Search(query, 50)
 	if err != nil {

@@ -52,7 +52,7 @@ func (c *call) team() (*Reply, error) {
 		default:
 			return touchbase.Errorf(touchbase.EINVALID, "%q is not a team command. %s", sub, usage)
 		}
-		t, err := tx.Team(name)
+		t, err := findTeam(tx, name)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,8 @@ func (c *call) teamCreate(tx touchbase.Tx, name string, args []string, reply *Re
 		}
 	}
 	if tz, ok := c.cmd.Opts["tz"]; ok {
-		if _, err := time.LoadLocation(tz); err != nil || tz == "" {
+		// "Local" is whatever zone the server runs in, not a team's.
+		if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
 			return touchbase.Errorf(touchbase.EINVALID, "tz: %q is not a time zone: try tz:Asia/Tokyo or tz:America/New_York.", tz)
 		}
 		t.TimeZone = tz
@@ -147,7 +148,7 @@ func (c *call) teamCreate(tx touchbase.Tx, name string, args []string, reply *Re
 // teamHolidays adds the team's own days off (no reminders, no cadence
 // days), or clears them with "none".
 func (c *call) teamHolidays(tx touchbase.Tx, name string, args []string, reply *Reply) error {
-	t, err := tx.Team(name)
+	t, err := findTeam(tx, name)
 	if err != nil {
 		return err
 	}
@@ -252,7 +253,17 @@ func (c *call) teamByChannelOrName(tx touchbase.Tx, s string) (*touchbase.Team, 
 			return t, nil
 		}
 	}
-	return tx.Team(strings.TrimPrefix(s, "#"))
+	return findTeam(tx, strings.TrimPrefix(s, "#"))
+}
+
+// findTeam returns the team named name, or a refusal that says how to find
+// or make one.
+func findTeam(tx touchbase.Tx, name string) (*touchbase.Team, error) {
+	t, err := tx.Team(name)
+	if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
+		return nil, touchbase.Errorf(touchbase.ENOTFOUND, "There is no team %s. /tb team list shows the teams; a new one is made with %s", quoteWord(name), verbSpecOf("team").Examples[0])
+	}
+	return t, err
 }
 
 // channelKey reduces "#is-tokyo", "<#C123|is-tokyo>" and "<#C123>" to a
