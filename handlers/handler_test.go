@@ -230,6 +230,10 @@ func TestHandler_RefusalsChangeNothing(t *testing.T) {
 		{`/tb team add Nowhere @sato`, touchbase.ENOTFOUND, `There is no team "Nowhere"`},
 		{`/followups @sato @kato`, touchbase.EINVALID, "Name one rep: /followups @sato, then /followups @kato."},
 		{`/tb team create U inside_sales tz:Local`, touchbase.EINVALID, `tz: "Local" is not a time zone: try tz:Asia/Tokyo`},
+		// Ensure every word is part of the name: none is left out unseen.
+		{`/convert Acme Beta`, touchbase.ENOTFOUND, `matches "Acme Beta"`},
+		{`/tb nurture Acme later please`, touchbase.ENOTFOUND, `matches "Acme later please"`},
+		{`/tb disqualify Acme Beta reason:x`, touchbase.ENOTFOUND, `matches "Acme Beta"`},
 	} {
 		msg := f.refused("sato", tt.line, tt.code)
 		contains(t, fmt.Sprintf("%.80q", tt.line), msg, tt.want)
@@ -606,4 +610,17 @@ func TestHandler_RegisterWithTheCommand(t *testing.T) {
 	if rep("kato") == nil {
 		t.Fatal("kato not registered by /lead")
 	}
+}
+
+// Ensure the verbs that take a name and options read all their words as
+// the name, as typed in a hurry without quotes.
+func TestHandler_NameOfSeveralWords(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	f.ok("sato", `/lead "Jiro Suzuki" company:"Acme Trading"`)
+	f.ok("sato", `/qualify lead#1 b:yes n:yes`)
+	r := f.ok("sato", `/convert acme kk amount:5m`)
+	contains(t, "convert", r.Title, "Converted Taro Yamada (Acme KK)")
+	r = f.ok("sato", `/tb nurture jiro suzuki until:+30d`)
+	contains(t, "nurture", r.Title, "Jiro Suzuki (Acme Trading) moved to nurture")
 }

@@ -285,6 +285,7 @@ func BANTCommand(ref string, answers, notes map[string]string) string {
 
 // setLeadStatus parks or closes a lead: nurture or disqualify.
 func (c *call) parkLead(status touchbase.LeadStatus) (*Reply, error) {
+	c.joinName()
 	reason := strings.TrimSpace(c.cmd.Opts["reason"])
 	if status == touchbase.LeadDisqualified && reason == "" {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Say why it is disqualified, so the source can be judged: %s", verbSpecOf("disqualify").Examples[0])

@@ -199,6 +199,15 @@ func (c *call) loadRef(tx touchbase.Tx, kind touchbase.RefKind, id uint64, w wan
 	}
 }
 
+// joinName makes all the words of a command one name, for the verbs that
+// take a name and options only ("/convert acme kk"), so that no word is
+// silently left out of it.
+func (c *call) joinName() {
+	if len(c.cmd.Args) > 1 {
+		c.cmd.Args = []string{strings.Join(c.cmd.Args, " ")}
+	}
+}
+
 // noRef turns the store's not-found for a reference the rep typed
 // (lead#99) into a refusal that says what to write instead.
 func (c *call) noRef(err error, kind string, id uint64) error {

@@ -14,6 +14,7 @@ import (
 // name exists), a contact and an opportunity at stage 1, and hands it to the
 // Field Sales owner named by to:.
 func (c *call) convert() (*Reply, error) {
+	c.joinName()
 	amount, close, err := c.amountAndClose()
 	if err != nil {
 		return nil, err
