@@ -234,6 +234,10 @@ func TestHandler_RefusalsChangeNothing(t *testing.T) {
 		{`/convert Acme Beta`, touchbase.ENOTFOUND, `matches "Acme Beta"`},
 		{`/tb nurture Acme later please`, touchbase.ENOTFOUND, `matches "Acme later please"`},
 		{`/tb disqualify Acme Beta reason:x`, touchbase.ENOTFOUND, `matches "Acme Beta"`},
+		// Ensure a mistyped team sub-command suggests the right one.
+		{`/tb team ad T @kato`, touchbase.EINVALID, `"ad" is not a team command. Did you mean /tb team add?`},
+		{`/tb team holliday T 2027-01-04`, touchbase.EINVALID, "Did you mean /tb team holiday?"},
+		{`/tb team list T`, touchbase.EINVALID, `takes no name: unexpected "T". Try: /tb team list`},
 	} {
 		msg := f.refused("sato", tt.line, tt.code)
 		contains(t, fmt.Sprintf("%.80q", tt.line), msg, tt.want)
@@ -623,4 +627,16 @@ func TestHandler_NameOfSeveralWords(t *testing.T) {
 	contains(t, "convert", r.Title, "Converted Taro Yamada (Acme KK)")
 	r = f.ok("sato", `/tb nurture jiro suzuki until:+30d`)
 	contains(t, "nurture", r.Title, "Jiro Suzuki (Acme Trading) moved to nurture")
+}
+
+// Ensure help for a command that does not exist lists them all and says
+// which one was likely meant.
+func TestHandler_HelpUnknown(t *testing.T) {
+	f := newFixture(t)
+	r := f.ok("sato", `/tb help lgo`)
+	if len(r.Warnings) != 1 {
+		t.Fatalf("Warnings=%q, want one", r.Warnings)
+	}
+	contains(t, "help", r.Warnings[0], `There is no command "lgo". Did you mean /log? See /tb help log.`)
+	contains(t, "help", r.Text(), "/tb disqualify")
 }

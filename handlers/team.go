@@ -10,18 +10,57 @@ import (
 	"github.com/touchbase/touchbase"
 )
 
-// team sets up teams: create, add, remove, manager, list.
+// teamSubs are the sub-commands of /tb team, each its name first, then the
+// other words that reach it.
+var teamSubs = [][]string{
+	{"list"},
+	{"create", "new", "add-team"},
+	{"add", "join"},
+	{"remove", "rm"},
+	{"manager", "managers", "lead"},
+	{"holiday", "holidays"},
+}
+
+// teamSub returns the name of the sub-command word reaches, or an EINVALID
+// error that suggests the nearest one.
+func teamSub(word string) (string, error) {
+	w := touchbase.Fold(word)
+	best, bestD := "", min(3, len([]rune(w)))
+	for _, names := range teamSubs {
+		for _, n := range names {
+			if n == w {
+				return names[0], nil
+			}
+			if d := EditDistance(w, n); d < bestD {
+				best, bestD = names[0], d
+			}
+		}
+	}
+	msg := quoteWord(word) + " is not a team command."
+	if best != "" {
+		msg += " Did you mean /tb team " + best + "?"
+	}
+	return "", touchbase.Errorf(touchbase.EINVALID, "%s %s", msg, verbSpecOf("team").Usage)
+}
+
+// team sets up teams: create, add, remove, manager, holiday, list.
 func (c *call) team() (*Reply, error) {
 	args := c.cmd.Args
 	sub := "list"
 	if len(args) > 0 {
-		sub = touchbase.Fold(args[0])
+		var err error
+		if sub, err = teamSub(args[0]); err != nil {
+			return nil, err
+		}
 		args = args[1:]
 	}
+	usage := verbSpecOf("team").Usage
 	if sub == "list" {
+		if len(args) > 0 {
+			return nil, touchbase.Errorf(touchbase.EINVALID, "/tb team list lists every team and takes no name: unexpected %s. Try: /tb team list", quoteWord(strings.Join(args, " ")))
+		}
 		return c.teamList()
 	}
-	usage := verbSpecOf("team").Usage
 	if len(args) == 0 {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Which team? %s", usage)
 	}
@@ -44,13 +83,10 @@ func (c *call) team() (*Reply, error) {
 			return touchbase.Errorf(touchbase.EFORBIDDEN, "Only managers can change teams. Ask one of them: /tb team list shows who they are.")
 		}
 		switch sub {
-		case "create", "new", "add-team":
+		case "create":
 			return c.teamCreate(tx, name, args, reply)
-		case "holiday", "holidays":
+		case "holiday":
 			return c.teamHolidays(tx, name, args, reply)
-		case "add", "join", "remove", "rm", "manager", "managers", "lead":
-		default:
-			return touchbase.Errorf(touchbase.EINVALID, "%q is not a team command. %s", sub, usage)
 		}
 		t, err := findTeam(tx, name)
 		if err != nil {
@@ -70,11 +106,11 @@ func (c *call) team() (*Reply, error) {
 			}
 			names = append(names, repName(tx, r.ID))
 			switch sub {
-			case "add", "join":
+			case "add":
 				if !slices.Contains(t.Members, r.ID) {
 					t.Members = append(t.Members, r.ID)
 				}
-			case "remove", "rm":
+			case "remove":
 				t.Members = slices.DeleteFunc(t.Members, func(id string) bool { return id == r.ID })
 				t.Managers = slices.DeleteFunc(t.Managers, func(id string) bool { return id == r.ID })
 			default:
@@ -86,10 +122,7 @@ func (c *call) team() (*Reply, error) {
 		if err := tx.PutTeam(t); err != nil {
 			return err
 		}
-		verb := map[string]string{"add": "added to", "join": "added to", "remove": "removed from", "rm": "removed from"}[sub]
-		if verb == "" {
-			verb = "now manage"
-		}
+		verb := map[string]string{"add": "added to", "remove": "removed from", "manager": "now manage"}[sub]
 		reply.Title = fmt.Sprintf("%s %s %s.", strings.Join(names, ", "), verb, t.Name)
 		reply.Fields = teamFields(tx, t)
 		return nil
