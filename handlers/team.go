@@ -155,7 +155,7 @@ func (c *call) teamCreate(tx touchbase.Tx, name string, args []string, reply *Re
 		case strings.HasPrefix(a, "#") || strings.HasPrefix(a, "<#"):
 			t.Channel = a
 		default:
-			return touchbase.Errorf(touchbase.EINVALID, "%q: after the function comes the team's channel, as #is-tokyo, or here for this channel.", a)
+			return touchbase.Errorf(touchbase.EINVALID, "%q: after the function comes the team's channel, or here for this channel, as in %s", a, verbSpecOf("team").Examples[0])
 		}
 	}
 	if tz, ok := c.cmd.Opts["tz"]; ok {
