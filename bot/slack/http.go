@@ -134,10 +134,12 @@ func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	switch ev.Type {
+	case "":
+		http.Error(w, "malformed event: no type", http.StatusBadRequest)
 	case slackevents.URLVerification:
 		uv, ok := ev.Data.(*slackevents.EventsAPIURLVerificationEvent)
-		if !ok {
-			http.Error(w, "malformed url_verification", http.StatusBadRequest)
+		if !ok || uv.Challenge == "" {
+			http.Error(w, "malformed url_verification: no challenge", http.StatusBadRequest)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain")
