@@ -68,7 +68,9 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var a Activity
-	if err := json.Unmarshal(body, &a); err != nil {
+	// An activity without a serviceUrl cannot be answered, and no genuine
+	// token names an empty one: it is malformed, not forbidden.
+	if err := json.Unmarshal(body, &a); err != nil || a.ServiceURL == "" {
 		// Authenticate first even so: an unauthenticated caller learns
 		// nothing about what we accept.
 		// (A genuine token fails only the serviceUrl check here.)
