@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -173,9 +174,17 @@ func findVerb(word string) *verbSpec {
 	return nil
 }
 
+// maxLine is the longest command touchbase reads, in characters: far more
+// than a rep types or a form sends (a note of 3,000 characters fits three
+// times), and short of what would clog an answer or the store.
+const maxLine = 10000
+
 // ParseCommand parses one line: "/verb args", "/tb verb args" or "verb args".
 // It returns an EINVALID error that says what was wrong and how to write it.
 func ParseCommand(line string) (*Command, error) {
+	if err := checkLine(line); err != nil {
+		return nil, err
+	}
 	toks, err := tokenize(line)
 	if err != nil {
 		return nil, err
@@ -224,6 +233,41 @@ func ParseCommand(line string) (*Command, error) {
 		cmd.Opts[canon] = val
 	}
 	return cmd, nil
+}
+
+// checkLine refuses what no command holds: bytes that are not UTF-8, a line
+// too long to be typed, and control characters (a terminal's escape codes, a
+// NUL), which would be kept in records and replayed to every screen that
+// shows them. Tabs and line breaks are spaces to the command language.
+func checkLine(line string) error {
+	if !utf8.ValidString(line) {
+		return touchbase.Errorf(touchbase.EINVALID, "The command has bytes that are not text (UTF-8). Type it again.")
+	}
+	if n := utf8.RuneCountInString(line); n > maxLine {
+		return touchbase.Errorf(touchbase.EINVALID, "The command is %s characters long; the most is %s. Keep a long text elsewhere and log where it is, e.g. /log note Acme \"proposal sent, see the shared folder\"",
+			thousands(n), thousands(maxLine))
+	}
+	if i := strings.IndexFunc(line, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(line[i:])
+		where := "at its start"
+		if before := []rune(line[:i]); len(before) > 30 {
+			where = `after "…` + string(before[len(before)-30:]) + `"`
+		} else if len(before) > 0 {
+			where = `after "` + string(before) + `"`
+		}
+		return touchbase.Errorf(touchbase.EINVALID, "The command has a control character (U+%04X) %s, which touchbase does not keep. Type it again without it, e.g. /log call Acme \"asked for pricing\"",
+			r, where)
+	}
+	return nil
+}
+
+// thousands writes n with thousands separators: 10,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func (s *verbSpec) optKey(key string) (string, bool) {
@@ -328,9 +372,6 @@ var closers = map[rune]rune{'"': '"', '“': '”', '”': '”', '「': '」', 
 // tokenize splits a line into words, keeping quoted strings whole (also
 // after a key: as in company:"Acme KK").
 func tokenize(line string) ([]token, error) {
-	if !utf8.ValidString(line) {
-		return nil, touchbase.Errorf(touchbase.EINVALID, "The command has bytes that are not text (UTF-8). Type it again.")
-	}
 	var toks []token
 	var b strings.Builder
 	cur := token{colon: -1}
@@ -400,9 +441,11 @@ func splitOpt(t token) (key, val string, ok bool) {
 	return key, val, true
 }
 
+// quoteWord quotes s for a message, cut after 40 characters so that a
+// long paste is not echoed back whole.
 func quoteWord(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "…"
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "…"
 	}
 	return `"` + s + `"`
 }

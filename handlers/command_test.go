@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/handlers"
@@ -52,6 +54,9 @@ func TestParseCommand(t *testing.T) {
 			[]string{"meeting", "Acme", "met", "at", "10:30", "see", "https://acme.example/x"}, map[string]string{}},
 		// Ensure quoted values keep colons and an empty quoted value is kept.
 		{`/log note Acme "ratio 3:1 agreed" step:""`, "log", []string{"note", "Acme", "ratio 3:1 agreed"}, map[string]string{"step": ""}},
+		// Ensure tabs and line breaks are spaces, also inside quotes where
+		// a form's note keeps them.
+		{"/log\tnote Acme \"line one\r\nline two\"", "log", []string{"note", "Acme", "line one\r\nline two"}, map[string]string{}},
 	}
 	for _, tt := range tests {
 		cmd, err := handlers.ParseCommand(tt.line)
@@ -90,6 +95,14 @@ func TestParseCommand_Refusals(t *testing.T) {
 		{`/deal Acme amount:5m amount:6m`, []string{"twice"}},
 		{``, []string{"help"}},
 		{"/log call \xff", []string{"UTF-8"}},
+		// Ensure control characters are refused, saying which and where,
+		// and are not echoed back.
+		{"/lead Ken\x1b[31m company:Acme", []string{"U+001B", `after "/lead Ken"`, "without it"}},
+		{"\x00/log call Acme", []string{"U+0000", "at its start"}},
+		{"/log note Acme \u0085", []string{"U+0085"}},
+		// Ensure a line longer than any rep types is refused with the limit,
+		// not kept.
+		{"/log note Acme " + strings.Repeat("あ", 10000), []string{"10,015 characters", "the most is 10,000", "/log note"}},
 	}
 	for _, tt := range tests {
 		_, err := handlers.ParseCommand(tt.line)
@@ -101,6 +114,9 @@ func TestParseCommand_Refusals(t *testing.T) {
 			t.Errorf("ParseCommand(%q) code=%s, want %s", tt.line, got, touchbase.EINVALID)
 		}
 		msg := touchbase.ErrorMessage(err)
+		if strings.ContainsFunc(msg, unicode.IsControl) || utf8.RuneCountInString(msg) > 500 {
+			t.Errorf("ParseCommand(%.40q) message %q echoes the input", tt.line, msg)
+		}
 		for _, w := range tt.want {
 			if !strings.Contains(msg, w) {
 				t.Errorf("ParseCommand(%q) message %q lacks %q", tt.line, msg, w)

@@ -27,6 +27,9 @@ func (c *call) followups() (*Reply, error) {
 	for _, a := range c.cmd.Args {
 		switch {
 		case isRepMention(a):
+			if owner != c.user.ID {
+				return nil, touchbase.Errorf(touchbase.EINVALID, "Name one rep: /followups %s, then /followups %s.", owner, a)
+			}
 			owner = a
 		case touchbase.Fold(a) == "today" || touchbase.Fold(a) == "今日":
 		case touchbase.Fold(a) == "week" || touchbase.Fold(a) == "今週":

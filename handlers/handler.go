@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/touchbase/touchbase"
 )
@@ -130,9 +131,6 @@ func (h *Handler) dispatch(ctx context.Context, u User, cmd *Command, key string
 	c.now = h.Now()
 	c.loc = h.location(ctx, u.TimeZone)
 	c.today = touchbase.DateOf(c.now.In(c.loc))
-	if err := c.register(); err != nil {
-		return nil, err
-	}
 	switch cmd.Verb {
 	case "lead":
 		reply, err = c.lead()
@@ -171,9 +169,17 @@ func (h *Handler) dispatch(ctx context.Context, u User, cmd *Command, key string
 	}
 	var amb *ambiguousError
 	if errors.As(err, &amb) {
-		return amb.reply(), nil
+		reply, err = amb.reply(), nil
 	}
-	return reply, err
+	if err == nil && !c.registered {
+		// A command that only read registers its caller after it ran, so
+		// that a refused one changes nothing.
+		err = c.register()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return reply, nil
 }
 
 // logCommand writes the command's line: at info, what an operator needs
@@ -215,15 +221,19 @@ type call struct {
 	now     time.Time
 	loc     *time.Location
 	today   touchbase.Date
+	// registered is set once the caller's rep record is known current.
+	registered bool
 }
 
 func (c *call) cfg() *touchbase.Config { return c.h.Config }
 
 // update runs fn in one write transaction: all of it is applied, or none.
-// With a delivery key, the key is claimed in the same transaction, so the
-// change is applied once however often the delivery arrives.
+// The caller is registered in the same transaction, so a refused command
+// leaves no trace of them either. With a delivery key, the key is claimed
+// in it too, so the change is applied once however often the delivery
+// arrives.
 func (c *call) update(fn func(tx touchbase.Tx) error) error {
-	return c.h.DB.Update(c.ctx, func(tx touchbase.Tx) error {
+	err := c.h.DB.Update(c.ctx, func(tx touchbase.Tx) error {
 		if c.key != "" {
 			fresh, err := tx.Claim(c.key, c.now.UTC())
 			if err != nil {
@@ -232,39 +242,54 @@ func (c *call) update(fn func(tx touchbase.Tx) error) error {
 				return ErrAlreadyApplied
 			}
 		}
+		if err := c.registerIn(tx); err != nil {
+			return err
+		}
 		return fn(tx)
 	})
+	if err == nil {
+		c.registered = true
+	}
+	return err
 }
 
 func (c *call) view(fn func(tx touchbase.Tx) error) error { return c.h.DB.View(c.ctx, fn) }
 
 // register records the caller as a rep on their first command, and keeps
-// their name and time zone current. It writes only when something changed.
+// their name and time zone current, in a transaction of its own: for the
+// commands that only read. It writes only when something changed.
 func (c *call) register() error {
-	stale := func(tx touchbase.Tx) (*touchbase.Rep, error) {
-		r, err := tx.Rep(c.user.ID)
-		if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
-			return &touchbase.Rep{ID: c.user.ID, Name: c.user.Name, TimeZone: c.user.TimeZone, CreatedAt: c.now.UTC()}, nil
-		} else if err != nil {
-			return nil, err
-		}
-		if (c.user.Name == "" || r.Name == c.user.Name) && (c.user.TimeZone == "" || r.TimeZone == c.user.TimeZone) {
-			return nil, nil
-		}
-		r.Name, r.TimeZone = cmp.Or(c.user.Name, r.Name), cmp.Or(c.user.TimeZone, r.TimeZone)
-		return r, nil
-	}
 	var r *touchbase.Rep
-	if err := c.view(func(tx touchbase.Tx) (err error) { r, err = stale(tx); return err }); err != nil || r == nil {
+	if err := c.view(func(tx touchbase.Tx) (err error) { r, err = c.staleRep(tx); return err }); err != nil || r == nil {
 		return err
 	}
-	return c.h.DB.Update(c.ctx, func(tx touchbase.Tx) error {
-		r, err := stale(tx)
-		if err != nil || r == nil {
-			return err
-		}
-		return tx.PutRep(r)
-	})
+	return c.h.DB.Update(c.ctx, c.registerIn)
+}
+
+// registerIn registers the caller in tx, when their record is missing or
+// out of date.
+func (c *call) registerIn(tx touchbase.Tx) error {
+	r, err := c.staleRep(tx)
+	if err != nil || r == nil {
+		return err
+	}
+	return tx.PutRep(r)
+}
+
+// staleRep returns the caller's rep record as it should be, or nil when
+// the stored one is current.
+func (c *call) staleRep(tx touchbase.Tx) (*touchbase.Rep, error) {
+	r, err := tx.Rep(c.user.ID)
+	if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
+		return &touchbase.Rep{ID: c.user.ID, Name: c.user.Name, TimeZone: c.user.TimeZone, CreatedAt: c.now.UTC()}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if (c.user.Name == "" || r.Name == c.user.Name) && (c.user.TimeZone == "" || r.TimeZone == c.user.TimeZone) {
+		return nil, nil
+	}
+	r.Name, r.TimeZone = cmp.Or(c.user.Name, r.Name), cmp.Or(c.user.TimeZone, r.TimeZone)
+	return r, nil
 }
 
 // repName returns how a rep is named in answers.
@@ -278,11 +303,27 @@ func repName(tx touchbase.Tx, id string) string {
 	return "@" + id
 }
 
+// maxName is the longest name a command takes, in characters: of a lead, a
+// company or an account, an opportunity, a campaign, a team or a rep. No
+// real name comes near it; a longer one is a paste gone wrong, and the
+// store's name index has no room for it.
+const maxName = 200
+
+// checkName refuses a name longer than maxName. what names it as the rep
+// wrote it ("company:", "The lead's name"), and example shows a command
+// with a name of the usual length.
+func checkName(what, name, example string) error {
+	if n := utf8.RuneCountInString(name); n > maxName {
+		return touchbase.Errorf(touchbase.EINVALID, "%s is %s characters long; a name has at most %d. Shorten it, as in %s", what, thousands(n), maxName, example)
+	}
+	return nil
+}
+
 // findRep resolves "@name", "<@U123|name>" or "U123" to a registered rep.
 func findRep(tx touchbase.Tx, s string) (*touchbase.Rep, error) {
 	id := repID(s)
-	if id == "" {
-		return nil, touchbase.Errorf(touchbase.EINVALID, "%q is not a rep: write them as @name.", s)
+	if id == "" || utf8.RuneCountInString(id) > maxName {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "%s is not a rep: write them as @name, as in /tb team add \"IS Tokyo\" @sato", quoteWord(s))
 	}
 	if r, err := tx.Rep(id); err == nil {
 		return r, nil

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func (f *fixture) ok(rep, line string) *handlers.Reply {
 	f.tb.Helper()
 	r, err := f.h.Handle(context.Background(), user(rep), line)
 	if err != nil {
-		f.tb.Fatalf("%s: %q refused: %v", rep, line, err)
+		f.tb.Fatalf("%s: %.80q refused: %v", rep, line, err)
 	}
 	return r
 }
@@ -62,10 +63,10 @@ func (f *fixture) refused(rep, line, code string) string {
 	f.tb.Helper()
 	r, err := f.h.Handle(context.Background(), user(rep), line)
 	if err == nil {
-		f.tb.Fatalf("%s: %q was not refused: %s", rep, line, r.Text())
+		f.tb.Fatalf("%s: %.80q was not refused: %s", rep, line, r.Text())
 	}
 	if got := touchbase.ErrorCode(err); got != code {
-		f.tb.Fatalf("%s: %q code=%s, want %s (%v)", rep, line, got, code, err)
+		f.tb.Fatalf("%s: %.80q code=%s, want %s (%v)", rep, line, got, code, err)
 	}
 	return touchbase.ErrorMessage(err)
 }
@@ -194,6 +195,7 @@ func TestHandler_RefusalsChangeNothing(t *testing.T) {
 	f := newFixture(t)
 	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
 	f.ok("sato", `/qualify Acme b:yes n:yes`)
+	f.ok("sato", `/tb team create T inside_sales`)
 	before := f.export()
 	for _, tt := range []struct{ line, code, want string }{
 		{`/convert Acme amount:5x`, touchbase.EINVALID, `amount "5x" is not an amount: try amount:5,000,000 or amount:500万`},
@@ -210,9 +212,36 @@ func TestHandler_RefusalsChangeNothing(t *testing.T) {
 		{`/tb disqualify Acme`, touchbase.EINVALID, "reason"},
 		{`/tb team create X sales_ops`, touchbase.EINVALID, "inside_sales"},
 		{`/tb snooze Acme yesterday`, touchbase.EINVALID, ""},
+		// Ensure a name too long for any record is refused as such, not
+		// failed in the store as an internal error.
+		{`/lead ` + strings.Repeat("x", 9000) + ` company:Acme`, touchbase.EINVALID, "The lead's name is 9,000 characters long; a name has at most 200"},
+		{`/lead ` + strings.Repeat("𝕏", 9000), touchbase.EINVALID, "The lead's name is 9,000 characters long"}, // 36,000 bytes
+		{`/lead Ken company:` + strings.Repeat("名", 201), touchbase.EINVALID, "company: is 201 characters long"},
+		{`/lead Ken source:` + strings.Repeat("z", 300), touchbase.EINVALID, "source: is 300"},
+		{`/lead Ken email:` + strings.Repeat("a", 250) + `@acme.co.jp`, touchbase.EINVALID, "email: is 261 characters long"},
+		{`/deal ` + strings.Repeat("y", 9000) + ` X`, touchbase.EINVALID, "The account's name is 9,000"},
+		{`/deal Acme ` + strings.Repeat("y", 201), touchbase.EINVALID, "The opportunity's name is 201"},
+		{`/convert Acme name:` + strings.Repeat("n", 201), touchbase.EINVALID, "name: is 201"},
+		{`/tb team create ` + strings.Repeat("t", 9000) + ` inside_sales`, touchbase.EINVALID, "The team's name is 9,000"},
+		{`/lead Ken owner:@` + strings.Repeat("r", 201), touchbase.EINVALID, "is not a rep"},
+		{`/tb team add T @` + strings.Repeat("r", 9000), touchbase.EINVALID, "is not a rep"},
+		// Ensure what does not exist is named with what to write instead.
+		{`/log call lead#99 hi`, touchbase.ENOTFOUND, "There is no lead#99. Check the number, or name the record instead: /log call Acme"},
+		{`/pipeline #nowhere`, touchbase.ENOTFOUND, `There is no team "nowhere". /tb team list shows the teams`},
+		{`/tb team add Nowhere @sato`, touchbase.ENOTFOUND, `There is no team "Nowhere"`},
+		{`/followups @sato @kato`, touchbase.EINVALID, "Name one rep: /followups @sato, then /followups @kato."},
+		{`/tb team create U inside_sales tz:Local`, touchbase.EINVALID, `tz: "Local" is not a time zone: try tz:Asia/Tokyo`},
+		// Ensure every word is part of the name: none is left out unseen.
+		{`/convert Acme Beta`, touchbase.ENOTFOUND, `matches "Acme Beta"`},
+		{`/tb nurture Acme later please`, touchbase.ENOTFOUND, `matches "Acme later please"`},
+		{`/tb disqualify Acme Beta reason:x`, touchbase.ENOTFOUND, `matches "Acme Beta"`},
+		// Ensure a mistyped team sub-command suggests the right one.
+		{`/tb team ad T @kato`, touchbase.EINVALID, `"ad" is not a team command. Did you mean /tb team add?`},
+		{`/tb team holliday T 2027-01-04`, touchbase.EINVALID, "Did you mean /tb team holiday?"},
+		{`/tb team list T`, touchbase.EINVALID, `takes no name: unexpected "T". Try: /tb team list`},
 	} {
 		msg := f.refused("sato", tt.line, tt.code)
-		contains(t, tt.line, msg, tt.want)
+		contains(t, fmt.Sprintf("%.80q", tt.line), msg, tt.want)
 	}
 	if after := f.export(); after != before {
 		t.Fatalf("refused commands changed the data:\nbefore %s\nafter %s", before, after)
@@ -596,4 +625,72 @@ func TestHandler_WonOnboardingFollowUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	contains(t, "follow-up", r.Title, "Onboarding follow-up: Acme")
+}
+
+// Ensure a rep is registered by their first command that runs, in its
+// transaction, and not by one that is refused: a refusal changes nothing,
+// even for someone touchbase has not met.
+func TestHandler_RegisterWithTheCommand(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	before := f.export()
+	for _, tt := range []struct{ line, code string }{
+		{`/log bogus Acme`, touchbase.EINVALID},         // refused before the store
+		{`/log call Acme hello`, touchbase.EFORBIDDEN},  // refused in the transaction
+		{`/followups @nobody`, touchbase.ENOTFOUND},     // refused while only reading
+		{`/convert Acme amount:5x`, touchbase.EINVALID}, // refused before the store
+		{`/lead Ken company:Beta owner:@nobody`, touchbase.ENOTFOUND},
+	} {
+		f.refused("newbie", tt.line, tt.code)
+	}
+	if after := f.export(); after != before {
+		t.Fatalf("refusals registered the rep:\nbefore %s\nafter %s", before, after)
+	}
+	rep := func(id string) *touchbase.Rep {
+		t.Helper()
+		var r *touchbase.Rep
+		err := f.db.View(context.Background(), func(tx touchbase.Tx) (err error) { r, err = tx.Rep(id); return err })
+		if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// A command that only reads registers after it ran; one that writes,
+	// with its change.
+	f.ok("newbie", `/followups`)
+	if r := rep("newbie"); r == nil || r.TimeZone != "Asia/Tokyo" {
+		t.Fatalf("rep after /followups=%+v, want registered in Asia/Tokyo", r)
+	}
+	r := f.ok("kato", `/lead "Ken Ito" company:Beta owner:@kato`)
+	contains(t, "lead", r.Title, "owner @kato")
+	if rep("kato") == nil {
+		t.Fatal("kato not registered by /lead")
+	}
+}
+
+// Ensure the verbs that take a name and options read all their words as
+// the name, as typed in a hurry without quotes.
+func TestHandler_NameOfSeveralWords(t *testing.T) {
+	f := newFixture(t)
+	f.ok("sato", `/lead "Taro Yamada" company:"Acme KK"`)
+	f.ok("sato", `/lead "Jiro Suzuki" company:"Acme Trading"`)
+	f.ok("sato", `/qualify lead#1 b:yes n:yes`)
+	r := f.ok("sato", `/convert acme kk amount:5m`)
+	contains(t, "convert", r.Title, "Converted Taro Yamada (Acme KK)")
+	r = f.ok("sato", `/tb nurture jiro suzuki until:+30d`)
+	contains(t, "nurture", r.Title, "Jiro Suzuki (Acme Trading) moved to nurture")
+}
+
+// Ensure help for a command that does not exist lists them all and says
+// which one was likely meant.
+func TestHandler_HelpUnknown(t *testing.T) {
+	f := newFixture(t)
+	r := f.ok("sato", `/tb help lgo`)
+	if len(r.Warnings) != 1 {
+		t.Fatalf("Warnings=%q, want one", r.Warnings)
+	}
+	contains(t, "help", r.Warnings[0], `There is no command "lgo". Did you mean /log? See /tb help log.`)
+	contains(t, "help", r.Text(), "/tb disqualify")
 }

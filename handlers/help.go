@@ -23,7 +23,11 @@ func help(args []string) *Reply {
 	r.Lines = append(r.Lines, "Amounts: 5000000, 5,000,000, 5m, 1.2k, 500万, ¥5,000,000, $120k. Dates: 2027-03-31, 2027-03, today, tomorrow, fri, next mon, +3d, +2w.",
 		"Names match forgivingly: \"acme\", \"ACME KK\" and \"Ａｃｍｅ\" all find Acme KK. /tb help VERB for more.")
 	if len(args) > 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("There is no command %q.", args[0]))
+		w := "There is no command " + quoteWord(args[0]) + "."
+		if near := nearestVerb(args[0]); near != nil {
+			w += " Did you mean " + near.slash() + "? See /tb help " + near.Verb + "."
+		}
+		r.Warnings = append(r.Warnings, w)
 	}
 	return r
 }

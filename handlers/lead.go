@@ -9,15 +9,28 @@ import (
 	"github.com/touchbase/touchbase"
 )
 
+// maxEmail is the longest email address there is (RFC 5321's path limit
+// less its brackets).
+const maxEmail = 254
+
 // lead adds a lead owned by the caller (or owner:), warning about likely
 // duplicates: the same email, or the same name at the same company.
 func (c *call) lead() (*Reply, error) {
 	name := strings.TrimSpace(strings.Join(c.cmd.Args, " "))
 	company := strings.TrimSpace(c.cmd.Opts["company"])
+	example := verbSpecOf("lead").Examples[0]
 	if name == "" && company == "" {
-		return nil, touchbase.Errorf(touchbase.EINVALID, "A lead needs a name or a company. Try: %s", verbSpecOf("lead").Examples[0])
+		return nil, touchbase.Errorf(touchbase.EINVALID, "A lead needs a name or a company. Try: %s", example)
+	}
+	for _, n := range []struct{ what, name string }{{"The lead's name", name}, {"company:", company}, {"source:", c.cmd.Opts["source"]}} {
+		if err := checkName(n.what, n.name, example); err != nil {
+			return nil, err
+		}
 	}
 	email := strings.TrimSpace(c.cmd.Opts["email"])
+	if len(email) > maxEmail {
+		return nil, touchbase.Errorf(touchbase.EINVALID, "email: is %d characters long, more than an address can be (%d): try email:taro@acme.co.jp", len(email), maxEmail)
+	}
 	if email != "" {
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || !strings.Contains(email[strings.IndexByte(email, '@'):], ".") {
 			return nil, touchbase.Errorf(touchbase.EINVALID, "email %q is not an email address: try email:taro@acme.co.jp", email)
@@ -272,6 +285,7 @@ func BANTCommand(ref string, answers, notes map[string]string) string {
 
 // setLeadStatus parks or closes a lead: nurture or disqualify.
 func (c *call) parkLead(status touchbase.LeadStatus) (*Reply, error) {
+	c.joinName()
 	reason := strings.TrimSpace(c.cmd.Opts["reason"])
 	if status == touchbase.LeadDisqualified && reason == "" {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Say why it is disqualified, so the source can be judged: %s", verbSpecOf("disqualify").Examples[0])

@@ -177,26 +177,52 @@ func candidates(tx touchbase.Tx, refs []touchbase.Ref, w want) (exact, prefix []
 func (c *call) loadRef(tx touchbase.Tx, kind touchbase.RefKind, id uint64, w want) (target, error) {
 	switch kind {
 	case touchbase.RefAccount:
-		return target{}, touchbase.Errorf(touchbase.EINVALID, "account#%d is an account; this command needs a %s.", id, w.what)
+		return target{}, touchbase.Errorf(touchbase.EINVALID, "account#%d is an account; this command needs %s. Name it: %s", id, w.a(), verbSpecOf(c.cmd.Verb).Examples[0])
 	case touchbase.RefLead:
 		l, err := tx.Lead(id)
 		if err != nil {
-			return target{}, err
+			return target{}, c.noRef(err, "lead", id)
 		}
 		if w.leads == nil || !w.leads(l.Status) {
-			return target{}, touchbase.Errorf(touchbase.ECONFLICT, "Lead %s is %s; this command needs a %s.", l.Label(), l.Status, w.what)
+			return target{}, touchbase.Errorf(touchbase.ECONFLICT, "Lead %s is %s; this command needs %s.", l.Label(), l.Status, w.a())
 		}
 		return target{lead: l}, nil
 	default:
 		o, err := tx.Opportunity(id)
 		if err != nil {
-			return target{}, err
+			return target{}, c.noRef(err, "opp", id)
 		}
 		if !w.opps || !o.Open() {
-			return target{}, touchbase.Errorf(touchbase.ECONFLICT, "Opportunity %s is %s; this command needs a %s.", o.Name, o.Status, w.what)
+			return target{}, touchbase.Errorf(touchbase.ECONFLICT, "Opportunity %s is %s; this command needs %s.", o.Name, o.Status, w.a())
 		}
 		return target{opp: o}, nil
 	}
+}
+
+// joinName makes all the words of a command one name, for the verbs that
+// take a name and options only ("/convert acme kk"), so that no word is
+// silently left out of it.
+func (c *call) joinName() {
+	if len(c.cmd.Args) > 1 {
+		c.cmd.Args = []string{strings.Join(c.cmd.Args, " ")}
+	}
+}
+
+// noRef turns the store's not-found for a reference the rep typed
+// (lead#99) into a refusal that says what to write instead.
+func (c *call) noRef(err error, kind string, id uint64) error {
+	if touchbase.ErrorCode(err) != touchbase.ENOTFOUND {
+		return err
+	}
+	return touchbase.Errorf(touchbase.ENOTFOUND, "There is no %s#%d. Check the number, or name the record instead: %s", kind, id, verbSpecOf(c.cmd.Verb).Examples[0])
+}
+
+// a is what w wants with its article: "an open lead".
+func (w want) a() string {
+	if strings.ContainsRune("aeiou", rune(w.what[0])) {
+		return "an " + w.what
+	}
+	return "a " + w.what
 }
 
 // resolveLong resolves the name at argIndex like resolve, but first tries

@@ -14,8 +14,12 @@ import (
 // name exists), a contact and an opportunity at stage 1, and hands it to the
 // Field Sales owner named by to:.
 func (c *call) convert() (*Reply, error) {
+	c.joinName()
 	amount, close, err := c.amountAndClose()
 	if err != nil {
+		return nil, err
+	}
+	if err := checkName("name:", c.cmd.Opts["name"], verbSpecOf("convert").Examples[0]); err != nil {
 		return nil, err
 	}
 	reply := &Reply{}
@@ -105,7 +109,11 @@ func (c *call) accountFor(tx touchbase.Tx, name, owner, source string) (*touchba
 		if kind != touchbase.RefAccount {
 			return nil, touchbase.Errorf(touchbase.EINVALID, "%s is not an account: name the company, as in /deal Acme \"ERP rollout\".", name)
 		}
-		return tx.Account(id)
+		a, err := tx.Account(id)
+		if err != nil {
+			return nil, c.noRef(err, "account", id)
+		}
+		return a, nil
 	}
 	refs, err := tx.Search(name, 20)
 	if err != nil {
@@ -177,6 +185,12 @@ func (c *call) deal() (*Reply, error) {
 		name = args[1]
 	} else if _, _, ok := parseRef(name); ok {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Name the opportunity: /deal %s \"ERP rollout\"", name)
+	}
+	if err := checkName("The account's name", args[0], verbSpecOf("deal").Examples[0]); err != nil {
+		return nil, err
+	}
+	if err := checkName("The opportunity's name", name, verbSpecOf("deal").Examples[0]); err != nil {
+		return nil, err
 	}
 	reply := &Reply{}
 	err = c.update(func(tx touchbase.Tx) error {
@@ -300,17 +314,22 @@ func (c *call) stageNumber(o *touchbase.Opportunity, key string) (int, error) {
 	case "won", "win", "受注", "closed won":
 		return c.cfg().Won(), nil
 	}
-	if n, err := strconv.Atoi(key); err == nil {
-		return n, nil
+	n, err := strconv.Atoi(key)
+	if err != nil {
+		n = c.cfg().StageByName(key)
 	}
-	if n := c.cfg().StageByName(key); n > 0 {
+	if n >= 1 && n <= len(c.cfg().Stages) {
 		return n, nil
 	}
 	names := make([]string, len(c.cfg().Stages))
 	for i, s := range c.cfg().Stages {
 		names[i] = fmt.Sprintf("%d %s", i+1, s.Name)
 	}
-	return 0, touchbase.Errorf(touchbase.EINVALID, "%q is not a stage. Write next, prev, won, lost, back, a number or a stage name: %s.", key, strings.Join(names, ", "))
+	what := quoteWord(key) + " is not a stage"
+	if err == nil {
+		what = fmt.Sprintf("There is no stage %d", n)
+	}
+	return 0, touchbase.Errorf(touchbase.EINVALID, "%s. Write next, prev, won, lost, back, a number or a stage name, as in /stage opp#%d next: %s.", what, o.ID, strings.Join(names, ", "))
 }
 
 // sendBack returns an opportunity to the Inside Sales rep who converted it,

@@ -15,7 +15,11 @@ func (c *call) findAccount(tx touchbase.Tx, argIndex int) (*touchbase.Account, e
 	}
 	query := c.cmd.Args[argIndex]
 	if kind, id, ok := parseRef(query); ok && kind == touchbase.RefAccount {
-		return tx.Account(id)
+		a, err := tx.Account(id)
+		if err != nil {
+			return nil, c.noRef(err, "account", id)
+		}
+		return a, nil
 	}
 	refs, err := tx.Search(query, 50)
 	if err != nil {
@@ -154,6 +158,9 @@ func (c *call) upsell() (*Reply, error) {
 	}
 	if len(args) != 2 {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Name the customer and the opportunity: %s", verbSpecOf("upsell").Examples[0])
+	}
+	if err := checkName("The opportunity's name", args[1], verbSpecOf("upsell").Examples[0]); err != nil {
+		return nil, err
 	}
 	amount, close, err := c.amountAndClose()
 	if err != nil {

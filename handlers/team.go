@@ -10,18 +10,57 @@ import (
 	"github.com/touchbase/touchbase"
 )
 
-// team sets up teams: create, add, remove, manager, list.
+// teamSubs are the sub-commands of /tb team, each its name first, then the
+// other words that reach it.
+var teamSubs = [][]string{
+	{"list"},
+	{"create", "new", "add-team"},
+	{"add", "join"},
+	{"remove", "rm"},
+	{"manager", "managers", "lead"},
+	{"holiday", "holidays"},
+}
+
+// teamSub returns the name of the sub-command word reaches, or an EINVALID
+// error that suggests the nearest one.
+func teamSub(word string) (string, error) {
+	w := touchbase.Fold(word)
+	best, bestD := "", min(3, len([]rune(w)))
+	for _, names := range teamSubs {
+		for _, n := range names {
+			if n == w {
+				return names[0], nil
+			}
+			if d := EditDistance(w, n); d < bestD {
+				best, bestD = names[0], d
+			}
+		}
+	}
+	msg := quoteWord(word) + " is not a team command."
+	if best != "" {
+		msg += " Did you mean /tb team " + best + "?"
+	}
+	return "", touchbase.Errorf(touchbase.EINVALID, "%s %s", msg, verbSpecOf("team").Usage)
+}
+
+// team sets up teams: create, add, remove, manager, holiday, list.
 func (c *call) team() (*Reply, error) {
 	args := c.cmd.Args
 	sub := "list"
 	if len(args) > 0 {
-		sub = touchbase.Fold(args[0])
+		var err error
+		if sub, err = teamSub(args[0]); err != nil {
+			return nil, err
+		}
 		args = args[1:]
 	}
+	usage := verbSpecOf("team").Usage
 	if sub == "list" {
+		if len(args) > 0 {
+			return nil, touchbase.Errorf(touchbase.EINVALID, "/tb team list lists every team and takes no name: unexpected %s. Try: /tb team list", quoteWord(strings.Join(args, " ")))
+		}
 		return c.teamList()
 	}
-	usage := verbSpecOf("team").Usage
 	if len(args) == 0 {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "Which team? %s", usage)
 	}
@@ -44,15 +83,12 @@ func (c *call) team() (*Reply, error) {
 			return touchbase.Errorf(touchbase.EFORBIDDEN, "Only managers can change teams. Ask one of them: /tb team list shows who they are.")
 		}
 		switch sub {
-		case "create", "new", "add-team":
+		case "create":
 			return c.teamCreate(tx, name, args, reply)
-		case "holiday", "holidays":
+		case "holiday":
 			return c.teamHolidays(tx, name, args, reply)
-		case "add", "join", "remove", "rm", "manager", "managers", "lead":
-		default:
-			return touchbase.Errorf(touchbase.EINVALID, "%q is not a team command. %s", sub, usage)
 		}
-		t, err := tx.Team(name)
+		t, err := findTeam(tx, name)
 		if err != nil {
 			return err
 		}
@@ -70,11 +106,11 @@ func (c *call) team() (*Reply, error) {
 			}
 			names = append(names, repName(tx, r.ID))
 			switch sub {
-			case "add", "join":
+			case "add":
 				if !slices.Contains(t.Members, r.ID) {
 					t.Members = append(t.Members, r.ID)
 				}
-			case "remove", "rm":
+			case "remove":
 				t.Members = slices.DeleteFunc(t.Members, func(id string) bool { return id == r.ID })
 				t.Managers = slices.DeleteFunc(t.Managers, func(id string) bool { return id == r.ID })
 			default:
@@ -86,10 +122,7 @@ func (c *call) team() (*Reply, error) {
 		if err := tx.PutTeam(t); err != nil {
 			return err
 		}
-		verb := map[string]string{"add": "added to", "join": "added to", "remove": "removed from", "rm": "removed from"}[sub]
-		if verb == "" {
-			verb = "now manage"
-		}
+		verb := map[string]string{"add": "added to", "remove": "removed from", "manager": "now manage"}[sub]
 		reply.Title = fmt.Sprintf("%s %s %s.", strings.Join(names, ", "), verb, t.Name)
 		reply.Fields = teamFields(tx, t)
 		return nil
@@ -103,6 +136,9 @@ func (c *call) team() (*Reply, error) {
 func (c *call) teamCreate(tx touchbase.Tx, name string, args []string, reply *Reply) error {
 	if strings.TrimSpace(name) == "" {
 		return touchbase.Errorf(touchbase.EINVALID, "The team needs a name: %s", verbSpecOf("team").Examples[0])
+	}
+	if err := checkName("The team's name", name, verbSpecOf("team").Examples[0]); err != nil {
+		return err
 	}
 	if len(args) == 0 {
 		return touchbase.Errorf(touchbase.EINVALID, "Which function? marketing, inside_sales, field_sales or customer_success: %s", verbSpecOf("team").Examples[0])
@@ -119,11 +155,12 @@ func (c *call) teamCreate(tx touchbase.Tx, name string, args []string, reply *Re
 		case strings.HasPrefix(a, "#") || strings.HasPrefix(a, "<#"):
 			t.Channel = a
 		default:
-			return touchbase.Errorf(touchbase.EINVALID, "%q: after the function comes the team's channel, as #is-tokyo, or here for this channel.", a)
+			return touchbase.Errorf(touchbase.EINVALID, "%q: after the function comes the team's channel, or here for this channel, as in %s", a, verbSpecOf("team").Examples[0])
 		}
 	}
 	if tz, ok := c.cmd.Opts["tz"]; ok {
-		if _, err := time.LoadLocation(tz); err != nil || tz == "" {
+		// "Local" is whatever zone the server runs in, not a team's.
+		if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
 			return touchbase.Errorf(touchbase.EINVALID, "tz: %q is not a time zone: try tz:Asia/Tokyo or tz:America/New_York.", tz)
 		}
 		t.TimeZone = tz
@@ -144,7 +181,7 @@ func (c *call) teamCreate(tx touchbase.Tx, name string, args []string, reply *Re
 // teamHolidays adds the team's own days off (no reminders, no cadence
 // days), or clears them with "none".
 func (c *call) teamHolidays(tx touchbase.Tx, name string, args []string, reply *Reply) error {
-	t, err := tx.Team(name)
+	t, err := findTeam(tx, name)
 	if err != nil {
 		return err
 	}
@@ -249,7 +286,17 @@ func (c *call) teamByChannelOrName(tx touchbase.Tx, s string) (*touchbase.Team, 
 			return t, nil
 		}
 	}
-	return tx.Team(strings.TrimPrefix(s, "#"))
+	return findTeam(tx, strings.TrimPrefix(s, "#"))
+}
+
+// findTeam returns the team named name, or a refusal that says how to find
+// or make one.
+func findTeam(tx touchbase.Tx, name string) (*touchbase.Team, error) {
+	t, err := tx.Team(name)
+	if touchbase.ErrorCode(err) == touchbase.ENOTFOUND {
+		return nil, touchbase.Errorf(touchbase.ENOTFOUND, "There is no team %s. /tb team list shows the teams; a new one is made with %s", quoteWord(name), verbSpecOf("team").Examples[0])
+	}
+	return t, err
 }
 
 // channelKey reduces "#is-tokyo", "<#C123|is-tokyo>" and "<#C123>" to a

@@ -64,6 +64,9 @@ func (db *hookDB) Update(ctx context.Context, fn func(touchbase.Tx) error) error
 	if db.gate != nil {
 		<-db.gate
 	}
+	if db.panicking != nil {
+		panic(db.panicking)
+	}
 	if db.err != nil {
 		return db.err
 	}

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,15 +17,41 @@ import (
 // maxBody bounds what a request may send; Slack's payloads are far smaller.
 const maxBody = 1 << 20
 
+// route is an endpoint of HTTP mode and the method that serves it.
+type route struct {
+	pattern string
+	serve   func(*Bot, http.ResponseWriter, *http.Request, []byte)
+}
+
+// routes are the endpoints of HTTP mode.
+func routes() []route {
+	return []route{
+		{"POST /slack/commands", (*Bot).serveCommand},
+		{"POST /slack/interactions", (*Bot).serveInteraction},
+		{"POST /slack/events", (*Bot).serveEvent},
+	}
+}
+
+// Patterns returns the method and path of each endpoint Routes serves, as
+// http.ServeMux patterns, for a server that mounts them.
+func Patterns() []string {
+	var out []string
+	for _, r := range routes() {
+		out = append(out, r.pattern)
+	}
+	return out
+}
+
 // Routes returns the HTTP endpoints of HTTP mode: /slack/commands,
 // /slack/interactions and /slack/events. Every request is verified against
 // the signing secret over its raw body before anything is parsed; a failure
 // is a 401 with no detail (the reason is logged), and nothing is stored.
 func (b *Bot) Routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /slack/commands", b.verified(b.serveCommand))
-	mux.HandleFunc("POST /slack/interactions", b.verified(b.serveInteraction))
-	mux.HandleFunc("POST /slack/events", b.verified(b.serveEvent))
+	for _, r := range routes() {
+		serve := r.serve
+		mux.HandleFunc(r.pattern, b.verified(func(w http.ResponseWriter, req *http.Request, body []byte) { serve(b, w, req, body) }))
+	}
 	return mux
 }
 
@@ -46,8 +73,13 @@ func (b *Bot) verified(next func(http.ResponseWriter, *http.Request, []byte)) ht
 			}
 		}()
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
+		if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
 			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		} else if err != nil {
+			// The client went away mid-body: what arrived is not the request.
+			b.Logger.Warn("incomplete Slack request", slog.String("path", r.URL.Path), slog.Any("error", err))
+			http.Error(w, "request body incomplete", http.StatusBadRequest)
 			return
 		}
 		if err := Verify(r.Header, body, b.SigningSecret, b.Now()); err != nil {
@@ -110,10 +142,12 @@ func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	switch ev.Type {
+	case "":
+		http.Error(w, "malformed event: no type", http.StatusBadRequest)
 	case slackevents.URLVerification:
 		uv, ok := ev.Data.(*slackevents.EventsAPIURLVerificationEvent)
-		if !ok {
-			http.Error(w, "malformed url_verification", http.StatusBadRequest)
+		if !ok || uv.Challenge == "" {
+			http.Error(w, "malformed url_verification: no challenge", http.StatusBadRequest)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain")

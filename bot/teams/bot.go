@@ -62,16 +62,24 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxActivity))
-	if err != nil {
+	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
 		http.Error(w, "activity too large", http.StatusRequestEntityTooLarge)
+		return
+	} else if err != nil {
+		// The client went away mid-body: what arrived is not the activity.
+		b.Logger.Warn("incomplete Teams activity", slog.Any("error", err))
+		http.Error(w, "activity incomplete", http.StatusBadRequest)
 		return
 	}
 	var a Activity
-	if err := json.Unmarshal(body, &a); err != nil {
+	// An activity without a serviceUrl cannot be answered, and no genuine
+	// token names an empty one: it is malformed, not forbidden.
+	if err := json.Unmarshal(body, &a); err != nil || a.ServiceURL == "" {
 		// Authenticate first even so: an unauthenticated caller learns
 		// nothing about what we accept.
 		// (A genuine token fails only the serviceUrl check here.)

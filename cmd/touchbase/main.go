@@ -62,6 +62,7 @@ type Main struct {
 
 	closers []func() error
 	metrics *metrics // while serving
+	routes  []string // the patterns serve serves, once it listens
 
 	mu    sync.Mutex
 	addr  string        // where serve listens, once it does

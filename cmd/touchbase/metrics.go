@@ -116,23 +116,24 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// instrument times every request by its route.
-func (m *metrics) instrument(next http.Handler) http.Handler {
+// instrument times every request by its route: the path of one of the
+// patterns served, else "other", which keeps the label set small.
+func (m *metrics) instrument(next http.Handler, patterns []string) http.Handler {
+	known := map[string]bool{}
+	for _, p := range patterns {
+		_, path, _ := strings.Cut(p, " ")
+		known[path] = true
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		m.requests.WithLabelValues(route(r.URL.Path), strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
+		route := "other"
+		if known[r.URL.Path] {
+			route = r.URL.Path
+		}
+		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
 	})
-}
-
-// route keeps the label set small: the known paths, else "other".
-func route(p string) string {
-	switch p {
-	case "/slack/commands", "/slack/interactions", "/slack/events", "/api/messages", "/healthz", "/readyz", "/metrics":
-		return p
-	}
-	return "other"
 }
 
 // countingTransport counts a platform's API calls by method and status.

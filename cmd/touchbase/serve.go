@@ -175,13 +175,20 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 			o.Wake()
 		}
 	}
+	// Every route is registered through handle, so that the metrics label
+	// requests by it and the tests know what is served.
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.Handle("GET /metrics", m.metrics.handler())
+	var routes []string
+	handle := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, h)
+		routes = append(routes, pattern)
+	}
+	handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
+	handle("GET /metrics", m.metrics.handler())
 	// Ready: the store answers, and Slack (when used) accepted the token.
 	var slackReady atomic.Bool
 	slackReady.Store(!s.slack)
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	handle("GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 		defer cancel()
 		if err := db.View(ctx, func(tx touchbase.Tx) error { _, err := tx.OutboxDepth(); return err }); err != nil {
@@ -193,7 +200,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 			return
 		}
 		fmt.Fprintln(w, "ready")
-	})
+	}))
 	errc := make(chan error, 3)
 	var slackBot *slack.Bot
 	var sm *socketmode.Client
@@ -223,7 +230,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		slackBot = slack.NewBot(h, client, sender)
 		slackBot.SigningSecret, slackBot.Logger, slackBot.Now = s.signingSecret, m.Logger, m.now
 		if s.appToken == "" {
-			mux.Handle("/slack/", slackBot.Routes())
+			endpoints := slackBot.Routes()
+			for _, p := range slack.Patterns() {
+				handle(p, endpoints)
+			}
 		} else {
 			sm = socketmode.New(client)
 		}
@@ -235,7 +245,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		outboxes = append(outboxes, out)
 		tb := teams.NewBot(h, db, auth, conn)
 		tb.Outbox, tb.Logger, tb.Now = out, m.Logger, m.now
-		mux.Handle("POST /api/messages", tb)
+		handle("POST /api/messages", tb)
 	}
 	for _, o := range outboxes {
 		wg.Go(func() { _ = o.Run(ctx) })
@@ -250,7 +260,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on TOUCHBASE_ADDR %s: %w", s.addr, err)
 	}
-	srv := &http.Server{Handler: logRequests(m.Logger, m.metrics.instrument(mux)), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
+	srv := &http.Server{Handler: logRequests(m.Logger, m.metrics.instrument(mux, routes)), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
+	m.routes = routes
 	if err := m.serveAdmin(ctx, db); err != nil {
 		m.Logger.Warn("hot backup unavailable; touchbase backup works only with touchbase stopped", slog.Any("error", err))
 	}

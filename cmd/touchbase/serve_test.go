@@ -26,6 +26,7 @@ type served struct {
 	t      *testing.T
 	fake   *fakeslack.Server
 	addr   string
+	routes []string // the patterns serve serves
 	db     string
 	stop   func() error
 	clock  func() time.Time
@@ -87,7 +88,7 @@ func serveAt(t *testing.T, env map[string]string, db string, now time.Time, args
 		cancel()
 		t.Fatalf("serve did not start: %v (%v)", err, <-errc)
 	}
-	s.addr = addr
+	s.addr, s.routes = addr, m.routes
 	stopped := false
 	s.stop = func() error {
 		if stopped {
