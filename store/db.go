@@ -390,7 +390,7 @@ func (db *DB) commitGroup(t *tx, group []*update) {
 		return
 	}
 	*t = tx{tx: btx, undo: t.undo[:0]}
-	kept := 0
+	kept := 0 // fns that succeeded and wrote
 	for i, r := range group {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err // its caller has gone: do not write for it
@@ -398,7 +398,9 @@ func (db *DB) commitGroup(t *tx, group []*update) {
 		}
 		r.err, r.panicked = run(t, r.fn)
 		if r.err == nil && r.panicked == nil {
-			kept++
+			if len(t.undo) > 0 {
+				kept++
+			}
 		} else if err := t.rollback(); err != nil {
 			// The failed fn's writes cannot be told from the others:
 			// give up the whole group, which none of them has seen
@@ -420,6 +422,8 @@ func (db *DB) commitGroup(t *tx, group []*update) {
 		t.undo = t.undo[:0]
 	}
 	if kept == 0 {
+		// Nothing to write (every fn failed, or only read): no commit,
+		// and no fsync, to do.
 		_ = btx.Rollback()
 		return
 	}

@@ -1,12 +1,14 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -295,5 +297,32 @@ func TestWritesGoThroughUndoLog(t *testing.T) {
 				return true
 			})
 		}
+	}
+}
+
+// Ensure an Update that writes nothing commits nothing: the file is not
+// touched, so a job that finds nothing to do costs no fsync.
+func TestDB_Update_NothingWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "touchbase.db")
+	db := MustOpenDBAt(t, path)
+	seedGroupDB(t, db)
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		_, err := tx.Lead(1)
+		return err
+	})
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatal("an Update that only read changed the file")
+	}
+	MustUpdate(t, db, goodLead)
+	if after, _ = os.ReadFile(path); bytes.Equal(before, after) {
+		t.Fatal("an Update that wrote left the file as it was")
 	}
 }
