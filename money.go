@@ -129,8 +129,16 @@ func ParseAmount(s, defaultCurrency string) (Money, error) {
 		}
 		total += v
 	}
+	if total > MaxMinor {
+		return Money{}, amountError(s, fmt.Sprintf("is too large: an amount is at most %s", FormatMoney(Money{Minor: MaxMinor, Currency: code})))
+	}
 	return Money{Minor: total, Currency: code}, nil
 }
+
+// MaxMinor is the largest amount ParseAmount accepts, in minor units: a
+// quadrillion (¥1,000兆, $10 trillion). It leaves room to sum thousands of
+// the largest deals, and to weight them by a probability, in an int64.
+const MaxMinor = 1_000_000_000_000_000
 
 // amountError returns the EINVALID error for s, which reason ("is negative",
 // "has fractions of a yen") says is wrong; "" says s is no amount at all.
