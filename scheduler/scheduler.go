@@ -48,11 +48,24 @@ const (
 	JobNurture   = "nurture"
 	JobRenewals  = "renewals"
 	JobDigest    = "digest"
+	JobClaims    = "claims"
 )
 
 // Jobs lists the jobs in the order a pass runs them: nurture first, so a
 // recycled lead is in that morning's reminder.
-var Jobs = []string{JobNurture, JobReminders, JobStalled, JobRenewals, JobDigest}
+var Jobs = []string{JobNurture, JobReminders, JobStalled, JobRenewals, JobDigest, JobClaims}
+
+// ClaimsKept is how long the claim of a delivery (a Slack event id, a
+// button press, a Teams activity) is remembered: far longer than any
+// platform retries a delivery, and short enough that the claims of years
+// do not pile up in the database.
+const ClaimsKept = 30 * 24 * time.Hour
+
+// ClaimPruner is a store that can forget the claims made before a time;
+// the claims job prunes through it.
+type ClaimPruner interface {
+	PruneClaims(ctx context.Context, before time.Time) (int, error)
+}
 
 // New returns a Scheduler on db.
 func New(db handlers.DB, cfg *touchbase.Config) *Scheduler {
@@ -129,8 +142,10 @@ func (s *Scheduler) Run(ctx context.Context, job string, now time.Time) (int, er
 		n, err = s.renewals(ctx, now)
 	case JobDigest:
 		n, err = s.digests(ctx, now)
+	case JobClaims:
+		err = s.pruneClaims(ctx, now)
 	default:
-		return 0, touchbase.Errorf(touchbase.EINVALID, "there is no job %q: the jobs are reminders, stalled, nurture, renewals and digest", job)
+		return 0, touchbase.Errorf(touchbase.EINVALID, "there is no job %q: the jobs are reminders, stalled, nurture, renewals, digest and claims", job)
 	}
 	if err != nil {
 		s.Logger.LogAttrs(ctx, slog.LevelError, "job failed", slog.String("job", job), slog.Int("enqueued", n), slog.Duration("took", time.Since(start)), slog.Any("error", err))
@@ -176,4 +191,18 @@ type cronLogger struct{ l *slog.Logger }
 func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, slog.Any("error", err))...)
+}
+
+// pruneClaims forgets the delivery claims older than ClaimsKept. It reads
+// only what it deletes, so a pass with nothing to prune costs a seek.
+func (s *Scheduler) pruneClaims(ctx context.Context, now time.Time) error {
+	p, ok := s.DB.(ClaimPruner)
+	if !ok {
+		return nil
+	}
+	n, err := p.PruneClaims(ctx, now.Add(-ClaimsKept))
+	if n > 0 {
+		s.Logger.LogAttrs(ctx, slog.LevelInfo, "claims pruned", slog.Int("claims", n))
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -472,5 +473,48 @@ func TestRun_RequestID(t *testing.T) {
 	}
 	if byDay["2026-11-18"] != lines[0].RequestID || byDay["2026-11-19"] != lines[1].RequestID {
 		t.Fatalf("reminders' request ids %v, want the runs' %q and %q", byDay, lines[0].RequestID, lines[1].RequestID)
+	}
+}
+
+// Ensure the claims job forgets the claims of deliveries older than
+// ClaimsKept, and keeps the recent ones, which still turn a retry away.
+func TestRun_Claims(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 16, 10, 0, 0, 0, tokyo))
+	ctx := context.Background()
+	err := f.db.Update(ctx, func(tx touchbase.Tx) error {
+		for key, at := range map[string]time.Time{
+			"event/old":    f.now.Add(-scheduler.ClaimsKept - time.Minute),
+			"event/recent": f.now.Add(-scheduler.ClaimsKept + time.Minute),
+		} {
+			if _, err := tx.Claim(key, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Run(ctx, scheduler.JobClaims, f.now); err != nil {
+		t.Fatal(err)
+	}
+	// Whether each key may be claimed again, asked in an Update rolled back.
+	errAsked := errors.New("asked")
+	claimable := map[string]bool{}
+	err = f.db.Update(ctx, func(tx touchbase.Tx) error {
+		for _, key := range []string{"event/old", "event/recent"} {
+			fresh, err := tx.Claim(key, f.now)
+			if err != nil {
+				return err
+			}
+			claimable[key] = fresh
+		}
+		return errAsked
+	})
+	if err != errAsked {
+		t.Fatal(err)
+	}
+	if !claimable["event/old"] || claimable["event/recent"] {
+		t.Fatalf("claimable after the job: %v, want the old claim forgotten and the recent one kept", claimable)
 	}
 }

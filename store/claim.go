@@ -58,7 +58,11 @@ func (db *DB) PruneClaims(ctx context.Context, before time.Time) (int, error) {
 			return total, err
 		}
 		n := 0
-		err := db.db.Update(func(btx *bbolt.Tx) error {
+		err := func() error {
+			btx, err := db.db.Begin(true)
+			if err != nil {
+				return err
+			}
 			claims, index := btx.Bucket(claimsBucket), btx.Bucket(claimsByTimeBucket)
 			c := index.Cursor()
 			// Seek to the first key after each delete rather than calling
@@ -66,15 +70,20 @@ func (db *DB) PruneClaims(ctx context.Context, before time.Time) (int, error) {
 			for k, _ := c.First(); k != nil && n < pruneBatch && bytes.Compare(k[:8], end) < 0; k, _ = c.First() {
 				k = bytes.Clone(k)
 				if err := claims.Delete(k[8:]); err != nil {
+					_ = btx.Rollback()
 					return err
 				}
 				if err := index.Delete(k); err != nil {
+					_ = btx.Rollback()
 					return err
 				}
 				n++
 			}
-			return nil
-		})
+			if n == 0 {
+				return btx.Rollback() // nothing to prune: no commit, no fsync
+			}
+			return btx.Commit()
+		}()
 		if err != nil {
 			return total, fmt.Errorf("store: prune claims: %w", err)
 		}

@@ -16,7 +16,7 @@ import (
 // outbox for the next `serve`.
 func (m *Main) runJobs(ctx context.Context, args []string) error {
 	if len(args) < 2 || args[0] != "run" {
-		return fmt.Errorf("usage: touchbase jobs run <reminders|stalled|nurture|renewals|digest> [--now RFC3339] [--db FILE]")
+		return fmt.Errorf("usage: touchbase jobs run <reminders|stalled|nurture|renewals|digest|claims> [--now RFC3339] [--db FILE]")
 	}
 	job := args[1]
 	fs, dbPath := m.flagSet("jobs run " + job)

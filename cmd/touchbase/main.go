@@ -127,7 +127,7 @@ const usage = `touchbase — a chat assistant for B2B sales teams.
 Usage:
   touchbase demo    [--now RFC3339] [--chart FILE] [--seed N]
   touchbase serve   [--db FILE] [--now RFC3339]
-  touchbase jobs run <reminders|stalled|nurture|renewals|digest> [--db FILE] [--now RFC3339]
+  touchbase jobs run <reminders|stalled|nurture|renewals|digest|claims> [--db FILE] [--now RFC3339]
   touchbase console [--db FILE] [--user ID] [--name NAME] [--tz ZONE] [--now RFC3339]
   touchbase export  [--db FILE] [--format json|csv] [--out DIR]
   touchbase import  [--db FILE] FILE
