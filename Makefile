@@ -22,7 +22,7 @@ bench:
 
 # Each fuzz target in turn for FUZZTIME (go test runs one target at a time).
 fuzz:
-	@set -e; for pkg in . ./handlers ./store ./bot/slack ./bot/teams; do \
+	@set -e; for pkg in . ./handlers ./store ./bot/slack ./bot/teams ./cmd/touchbase; do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "fuzz $$pkg $$t"; \
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
