@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,6 +56,40 @@ func BenchmarkCreateActivity(b *testing.B) {
 		})
 		i++
 	}
+}
+
+// Ensure many writers share the disk: the same touch as
+// BenchmarkCreateActivity from 200 goroutines at once, which the group
+// commit writes with one fsync per group. ns/op is the time per touch
+// across all of them (so writes/s is 1e9 / ns/op).
+func BenchmarkCreateActivityConcurrent200(b *testing.B) {
+	const leads = 1000
+	db := MustOpenDB(b)
+	seedBatches(b, db, leads, func(tx touchbase.Tx, i int) error { return tx.CreateLead(benchLead(i)) })
+	start := time.Date(2027, time.March, 1, 9, 0, 0, 0, time.UTC)
+	var n atomic.Int64
+	b.SetParallelism(max(1, 200/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			id := uint64(i%leads + 1)
+			MustUpdate(b, db, func(tx touchbase.Tx) error {
+				l, err := tx.Lead(id)
+				if err != nil {
+					return err
+				}
+				a := &touchbase.Activity{Kind: touchbase.ActivityCall, Owner: l.Owner, At: start.Add(time.Duration(i) * time.Second),
+					LeadID: id, Note: "asked for pricing, sending quote", NextStep: "send quote", NextDate: l.NextFollowUp.AddDays(3)}
+				if err := tx.CreateActivity(a); err != nil {
+					return err
+				}
+				l.Touches++
+				l.LastTouch, l.UpdatedAt, l.NextFollowUp = a.At, a.At, a.NextDate
+				return tx.UpdateLead(l)
+			})
+		}
+	})
 }
 
 // Ensure /pipeline stays fast: every open opportunity of 100,000, when all
