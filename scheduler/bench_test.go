@@ -89,7 +89,7 @@ func laterWeekday(r *rand.Rand, day touchbase.Date) touchbase.Date {
 }
 
 // seedBench stores n records made by create, benchSeedBatch per transaction.
-func seedBench(b *testing.B, db *store.DB, n int, create func(tx touchbase.Tx, i int) error) {
+func seedBench(b testing.TB, db *store.DB, n int, create func(tx touchbase.Tx, i int) error) {
 	b.Helper()
 	for start := 0; start < n; start += benchSeedBatch {
 		err := db.Update(context.Background(), func(tx touchbase.Tx) error {
@@ -107,7 +107,7 @@ func seedBench(b *testing.B, db *store.DB, n int, create func(tx touchbase.Tx, i
 }
 
 // seed writes the workspace to db.
-func (w benchWorkspace) seed(b *testing.B, db *store.DB) {
+func (w benchWorkspace) seed(b testing.TB, db *store.DB) {
 	b.Helper()
 	r := rand.New(rand.NewPCG(1, 2))
 	end := w.Day.In(time.UTC)
