@@ -27,7 +27,10 @@ func (tx *tx) CreateActivity(a *touchbase.Activity) error {
 	if err := put(b, key, a, "activity", encodeActivity); err != nil {
 		return err
 	}
-	es := []entry{{activityIDsBucket, u64(a.ID), key}}
+	// The ID index holds the time key alone: with the ID it is the
+	// activity's key. (Files written before hold the whole key; only the
+	// presence of an ID is ever read.)
+	es := []entry{{activityIDsBucket, u64(a.ID), key[:8]}}
 	if a.LeadID != 0 {
 		es = append(es, entry{activityLead, concat(u64(a.LeadID), key), nil})
 	}
