@@ -199,7 +199,7 @@ func (d *dec) next() bool {
 	if d.err != nil || len(d.b) == 0 {
 		return false
 	}
-	k, n := binary.Uvarint(d.b)
+	k, n := uvarint(d.b)
 	if n <= 0 {
 		d.fail("bad tag")
 		return false
@@ -209,8 +209,17 @@ func (d *dec) next() bool {
 	return true
 }
 
+// uvarint is binary.Uvarint with a fast path for one byte, which every tag
+// and most lengths and IDs of a record fit in.
+func uvarint(b []byte) (uint64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	return binary.Uvarint(b)
+}
+
 func (d *dec) rawUvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
+	v, n := uvarint(d.b)
 	if n <= 0 {
 		d.fail("bad varint")
 		return 0
