@@ -297,6 +297,9 @@ func fileSize(paths ...string) (int64, error) {
 }
 
 func ms(d time.Duration) string {
+	if d < time.Millisecond {
+		return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
+	}
 	if d < 10*time.Millisecond {
 		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
 	}
