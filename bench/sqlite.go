@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -331,7 +330,3 @@ ORDER BY 3, 2`, rep, dayOf(day))
 	}
 	return n, rows.Err()
 }
-
-// minNS stands for an unset time where the digest's arithmetic compares
-// one: before every other.
-const minNS = math.MinInt64
