@@ -1,6 +1,17 @@
 package touchbase
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
+
+// Ensure a record's tally stays as small as DigestBuilder says: the digest's
+// memory is this times the leads and opportunities.
+func TestRecAggSize(t *testing.T) {
+	if got := unsafe.Sizeof(recAgg{}); got != 56 {
+		t.Fatalf("recAgg is %d bytes, want 56 (update DigestBuilder's doc and the README if on purpose)", got)
+	}
+}
 
 // Ensure the tally table finds every record again, whether IDs are the
 // store's dense sequence, sparse, or beyond the chunks, and that sparse IDs
