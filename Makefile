@@ -16,9 +16,19 @@ lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; exit 1)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-# The figures in the README come from this target.
+# The figures in the README come from this target: the Go benchmarks into
+# bench.txt, then the load generator, then the peer comparison with SQLite
+# (bench/, a module of its own so that SQLite never enters touchbase's
+# dependencies), which prints one table, loadgen's row included.
+# BENCHFLAGS passes flags to it, e.g. BENCHFLAGS="-divide 10" for a quick run.
+# ImportData writes a whole export in one transaction, which bbolt does in
+# time that grows with its square: until it commits in chunks itself, the
+# bench hands it the activities 10,000 at a time.
+BENCHFLAGS ?= -import-batch 10000
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./store/ ./handlers/ | tee bench.txt
+	$(GO) run ./cmd/loadgen -concurrency 200 > bench-loadgen.md
+	cd bench && $(GO) run . -loadgen ../bench-loadgen.md $(BENCHFLAGS)
 
 # Each fuzz target in turn for FUZZTIME (go test runs one target at a time).
 fuzz:

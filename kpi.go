@@ -614,19 +614,19 @@ const (
 // Flags of a lead or opportunity known to the builder. The per-week flags
 // are for last week; shifted left by one, for this week.
 const (
-	flagFed        uint16 = 1 << 0 // the record itself was added
-	flagOpenNow    uint16 = 1 << 1 // open as it stands now
-	flagOpenAt     uint16 = 1 << 2 // open at the end of the week
-	flagDuring     uint16 = 1 << 4 // open during the week
-	flagQualBefore uint16 = 1 << 6 // qualified before the week started
-	flagQualIn     uint16 = 1 << 8 // qualified during the week
+	flagFed        uint16 = 1 << 0  // the record itself was added
+	flagOpenNow    uint16 = 1 << 1  // open as it stands now
+	flagOpenAt     uint16 = 1 << 2  // open at the end of the week
+	flagDuring     uint16 = 1 << 4  // open during the week
+	flagQualBefore uint16 = 1 << 6  // qualified before the week started
+	flagQualIn     uint16 = 1 << 8  // qualified during the week
+	flagUsed       uint16 = 1 << 10 // the recAgg holds a record (see recTable)
 )
 
 // recAgg is what the builder keeps of one lead or opportunity: its own facts
-// as flags, and a tally of the activities on it. Nothing is kept per
-// activity.
+// as flags, and a tally of the activities on it, in 56 bytes. Nothing is
+// kept per activity.
 type recAgg struct {
-	first    int64    // time of the earliest touch (valid when total > 0)
 	last     [2]int64 // time of the latest touch before the end of each week (valid when n[w+1] > 0)
 	n        [3]int32 // touches before the start of last week, the start of this week, the end
 	total    int32    // touches in all
@@ -639,9 +639,6 @@ type recAgg struct {
 
 // touch counts a touch at t (Unix nanoseconds) that set next.
 func (r *recAgg) touch(t int64, next Date, cut *[3]int64) {
-	if r.total == 0 || t < r.first {
-		r.first = t
-	}
 	r.total++
 	for k := range cut {
 		if t < cut[k] {
@@ -660,39 +657,77 @@ func (r *recAgg) touch(t int64, next Date, cut *[3]int64) {
 	}
 }
 
-// recTable holds the recAggs of one kind of record by ID, in chunks that
-// are never copied as the table grows.
+// recTable holds the recAggs of one kind of record by ID. The store numbers
+// records 1, 2, 3, ..., so a record's tally sits at its ID in chunks of
+// chunkSize, allocated as IDs reach them and never copied; an ID whose chunk
+// would leave the chunks mostly empty (a sparse range of imported IDs) is
+// kept in a map instead, so the table never holds much more than its
+// records.
 type recTable struct {
-	idx    map[uint64]int32
-	chunks [][]recAgg
-	n      int
+	chunks [][]recAgg         // by ID >> chunkBits; nil until an ID of the chunk comes
+	far    map[uint64]*recAgg // the IDs kept out of the chunks
+	used   int                // recAggs in use
+	slots  int                // recAggs allocated in chunks
 }
 
 const (
-	chunkBits = 10
-	chunkMask = 1<<chunkBits - 1
+	chunkBits = 8
+	chunkSize = 1 << chunkBits
+	chunkMask = chunkSize - 1
+	// maxChunks bounds the IDs kept in chunks (to 2^24) and so the chunk
+	// index itself.
+	maxChunks = 1 << 16
+	// freeSlots are the slots the chunks may hold however sparse they are:
+	// beyond them, at least a quarter of the slots must be in use.
+	freeSlots = 1 << 16
 )
 
 // get returns the recAgg of id, adding an empty one when there is none.
 func (t *recTable) get(id uint64) *recAgg {
-	i, ok := t.idx[id]
-	if !ok {
-		if t.idx == nil {
-			t.idx = map[uint64]int32{}
+	c := id >> chunkBits
+	if c < uint64(len(t.chunks)) && t.chunks[c] != nil {
+		r := &t.chunks[c][id&chunkMask]
+		if r.flags&flagUsed == 0 {
+			r.owner, r.flags = -1, flagUsed
+			t.used++
 		}
-		i = int32(t.n)
-		t.idx[id] = i
-		if t.n&chunkMask == 0 {
-			t.chunks = append(t.chunks, make([]recAgg, 1<<chunkBits))
-		}
-		t.n++
-		t.chunks[i>>chunkBits][i&chunkMask].owner = -1
+		return r
 	}
-	return &t.chunks[i>>chunkBits][i&chunkMask]
+	if r := t.far[id]; r != nil {
+		return r
+	}
+	t.used++
+	if c < maxChunks && t.slots+chunkSize <= 4*t.used+freeSlots {
+		if c >= uint64(len(t.chunks)) {
+			t.chunks = append(t.chunks, make([][]recAgg, int(c)+1-len(t.chunks))...)
+		}
+		t.chunks[c] = make([]recAgg, chunkSize)
+		t.slots += chunkSize
+		r := &t.chunks[c][id&chunkMask]
+		r.owner, r.flags = -1, flagUsed
+		return r
+	}
+	if t.far == nil {
+		t.far = map[uint64]*recAgg{}
+	}
+	r := &recAgg{owner: -1, flags: flagUsed}
+	t.far[id] = r
+	return r
 }
 
-// at returns the i-th recAgg added.
-func (t *recTable) at(i int) *recAgg { return &t.chunks[i>>chunkBits][i&chunkMask] }
+// each calls fn for every recAgg in use, in no particular order.
+func (t *recTable) each(fn func(*recAgg)) {
+	for _, ch := range t.chunks {
+		for i := range ch {
+			if ch[i].flags&flagUsed != 0 {
+				fn(&ch[i])
+			}
+		}
+	}
+	for _, r := range t.far {
+		fn(r)
+	}
+}
 
 // repAgg is one rep's activity counts, by week.
 type repAgg struct {
@@ -706,8 +741,8 @@ type sourceAgg struct {
 }
 
 // DigestBuilder computes a Digest from the records fed to it one at a time,
-// in any order, keeping about 100 bytes per lead and opportunity (a 64-byte
-// tally and its index entry), nothing per activity, and at most
+// in any order, keeping about 60 bytes per lead and opportunity (a 56-byte
+// tally in a table by ID), nothing per activity, and at most
 // MaxStalledDeals stalled deals a week, so that a caller can walk a large
 // store without holding it in memory. It keeps no reference to the records it is given.
 // Each record is to be added once. A DigestBuilder is not safe for
@@ -1173,8 +1208,7 @@ func (b *DigestBuilder) Digest() *Digest {
 	}
 	overdue := make([][2]int, len(b.reps))
 	cadence := b.cfg.Cadence.Touches
-	for i := range b.leads.n {
-		r := b.leads.at(i)
+	b.leads.each(func(r *recAgg) {
 		for w := range weeks {
 			wk := &weeks[w]
 			is := &wk.InsideSales
@@ -1209,7 +1243,8 @@ func (b *DigestBuilder) Digest() *Digest {
 				is.ReachedCadence.Num++
 			}
 			if n == 1 {
-				due, _ := b.cfg.Cadence.Next(1, b.day(r.first), b.cfg.Calendar)
+				// The only touch before the week's end is the latest.
+				due, _ := b.cfg.Cadence.Next(1, b.day(r.last[w]), b.cfg.Calendar)
 				if due.Before(b.endDay[w]) {
 					is.Abandoned++
 				}
@@ -1218,18 +1253,17 @@ func (b *DigestBuilder) Digest() *Digest {
 				overdue[r.owner][w]++
 			}
 		}
-	}
-	for i := range b.opps.n {
-		r := b.opps.at(i)
+	})
+	b.opps.each(func(r *recAgg) {
 		if r.flags&flagFed == 0 || r.owner < 0 {
-			continue
+			return
 		}
 		for w := range weeks {
 			if r.flags&(flagOpenAt<<w) != 0 && b.overdue(r, w) {
 				overdue[r.owner][w]++
 			}
 		}
-	}
+	})
 
 	// By rep: everyone with a figure in either week, by id.
 	var reps []int

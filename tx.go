@@ -26,11 +26,19 @@ type Tx interface {
 	CreateLead(l *Lead) error
 	UpdateLead(l *Lead) error
 	Leads(f LeadFilter) ([]*Lead, error)
+	// EachLead calls fn for every lead, in ID order, decoded into one *Lead
+	// that each call overwrites, so that a walk over every lead holds one
+	// at a time: fn may keep the strings it reads, never the *Lead. An
+	// error from fn stops the walk and is returned.
+	EachLead(fn func(*Lead) error) error
 
 	Opportunity(id uint64) (*Opportunity, error)
 	CreateOpportunity(o *Opportunity) error
 	UpdateOpportunity(o *Opportunity) error
 	Opportunities(f OpportunityFilter) ([]*Opportunity, error)
+	// EachOpportunity is EachLead for opportunities: the *Opportunity and
+	// its History are overwritten by each call.
+	EachOpportunity(fn func(*Opportunity) error) error
 
 	Account(id uint64) (*Account, error)
 	CreateAccount(a *Account) error
@@ -49,6 +57,10 @@ type Tx interface {
 	// Activities calls fn for each activity matching f, oldest first; an
 	// error from fn stops the walk and is returned.
 	Activities(f ActivityFilter, fn func(*Activity) error) error
+	// Touches is Activities for walks that count activities and keep none:
+	// each is decoded into one *Activity that the next call overwrites,
+	// and its Note and NextStep are left empty.
+	Touches(f ActivityFilter, fn func(*Activity) error) error
 
 	Renewal(id uint64) (*Renewal, error)
 	CreateRenewal(r *Renewal) error

@@ -12,26 +12,21 @@ import (
 )
 
 // ComputeDigest reads the whole workspace in one read transaction and
-// computes the digest of the week ending at end. Records are fed to the
-// builder one by one; activities are never held in memory.
+// computes the digest of the week ending at end. Records stream through the
+// builder one at a time, each decoded into the same record as the one
+// before, and activities without their notes, so that the memory the digest
+// takes is the builder's tally (a few dozen bytes per lead and
+// opportunity), whatever the size of the store.
 func ComputeDigest(ctx context.Context, db DB, cfg *touchbase.Config, end time.Time, loc *time.Location) (*touchbase.Digest, error) {
 	b := touchbase.NewDigestBuilder(cfg, end, loc)
 	err := db.View(ctx, func(tx touchbase.Tx) error {
-		leads, err := tx.Leads(touchbase.LeadFilter{})
-		if err != nil {
+		if err := tx.EachLead(func(l *touchbase.Lead) error { b.AddLead(l); return nil }); err != nil {
 			return err
 		}
-		for _, l := range leads {
-			b.AddLead(l)
-		}
-		opps, err := tx.Opportunities(touchbase.OpportunityFilter{})
-		if err != nil {
+		if err := tx.EachOpportunity(func(o *touchbase.Opportunity) error { b.AddOpportunity(o); return nil }); err != nil {
 			return err
 		}
-		for _, o := range opps {
-			b.AddOpportunity(o)
-		}
-		if err := tx.Activities(touchbase.ActivityFilter{}, func(a *touchbase.Activity) error { b.AddActivity(a); return nil }); err != nil {
+		if err := tx.Touches(touchbase.ActivityFilter{}, func(a *touchbase.Activity) error { b.AddActivity(a); return nil }); err != nil {
 			return err
 		}
 		hs, err := tx.Handoffs()

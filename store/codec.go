@@ -168,6 +168,9 @@ type dec struct {
 	num int // current field number
 	wt  int // current wire type
 	err error
+	// names, when set, makes equal values of the fields read with name
+	// share one string (see names).
+	names names
 }
 
 // newDec starts reading a value of format 1.
@@ -196,7 +199,7 @@ func (d *dec) next() bool {
 	if d.err != nil || len(d.b) == 0 {
 		return false
 	}
-	k, n := binary.Uvarint(d.b)
+	k, n := uvarint(d.b)
 	if n <= 0 {
 		d.fail("bad tag")
 		return false
@@ -206,8 +209,17 @@ func (d *dec) next() bool {
 	return true
 }
 
+// uvarint is binary.Uvarint with a fast path for one byte, which every tag
+// and most lengths and IDs of a record fit in.
+func uvarint(b []byte) (uint64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	return binary.Uvarint(b)
+}
+
 func (d *dec) rawUvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
+	v, n := uvarint(d.b)
 	if n <= 0 {
 		d.fail("bad varint")
 		return 0
@@ -255,6 +267,34 @@ func (d *dec) bytes() []byte {
 }
 
 func (d *dec) str() string { return string(d.bytes()) }
+
+// name reads a string field that takes few distinct values across many
+// records, such as an owner or a source: with d.names set, equal values
+// share one string.
+func (d *dec) name() string { return d.names.get(d.bytes()) }
+
+// names holds the strings of a walk's few-valued fields (owners, sources),
+// so that a walk over every record allocates each value once. A nil names
+// shares nothing.
+type names map[string]string
+
+// maxNames bounds a names: past it, new values are no longer kept, so a
+// field that turns out to take many values costs no more than without one.
+const maxNames = 4096
+
+func (n names) get(b []byte) string {
+	if n == nil {
+		return string(b)
+	}
+	if s, ok := n[string(b)]; ok { // the conversion does not allocate
+		return s
+	}
+	s := string(b)
+	if len(n) < maxNames {
+		n[s] = s
+	}
+	return s
+}
 
 // blob returns a copy of the field's bytes, or nil for none: the value may
 // be bbolt's memory, valid only in its transaction.
@@ -354,8 +394,12 @@ func encodeLead(l *touchbase.Lead) ([]byte, error) {
 	return e.b, e.err
 }
 
-func decodeLead(b []byte, l *touchbase.Lead) error {
+func decodeLead(b []byte, l *touchbase.Lead) error { return decodeLeadNames(b, l, nil) }
+
+// decodeLeadNames is decodeLead sharing the owner and source through ns.
+func decodeLeadNames(b []byte, l *touchbase.Lead, ns names) error {
 	d := newDec(b)
+	d.names = ns
 	for d.next() {
 		switch d.num {
 		case 1:
@@ -373,9 +417,9 @@ func decodeLead(b []byte, l *touchbase.Lead) error {
 		case 7:
 			l.Title = d.str()
 		case 8:
-			l.Source = d.str()
+			l.Source = d.name()
 		case 9:
-			l.Owner = d.str()
+			l.Owner = d.name()
 		case 10:
 			d.bant(&l.BANT)
 		case 11:
@@ -451,9 +495,21 @@ func encodeOpportunity(o *touchbase.Opportunity) ([]byte, error) {
 }
 
 func decodeOpportunity(b []byte, o *touchbase.Opportunity) error {
+	return decodeOpportunityNames(b, o, nil)
+}
+
+// decodeOpportunityNames is decodeOpportunity sharing the owners and the
+// source through ns. The stage changes are appended to o.History when it
+// has room (a walk reusing one record), else to a new slice.
+func decodeOpportunityNames(b []byte, o *touchbase.Opportunity, ns names) error {
 	var histBuf [8]touchbase.StageChange
 	var hist []touchbase.StageChange
+	reuse := cap(o.History) > 0
+	if reuse {
+		hist = o.History[:0]
+	}
 	d := newDec(b)
+	d.names = ns
 	for d.next() {
 		switch d.num {
 		case 1:
@@ -479,9 +535,9 @@ func decodeOpportunity(b []byte, o *touchbase.Opportunity) error {
 		case 11:
 			o.LostReason = d.str()
 		case 12:
-			o.Owner = d.str()
+			o.Owner = d.name()
 		case 13:
-			o.Source = d.str()
+			o.Source = d.name()
 		case 14:
 			d.bant(&o.BANT)
 		case 15:
@@ -511,7 +567,10 @@ func decodeOpportunity(b []byte, o *touchbase.Opportunity) error {
 			d.skip()
 		}
 	}
-	if hist != nil {
+	switch {
+	case reuse:
+		o.History = hist
+	case hist != nil:
 		o.History = slices.Clone(hist)
 	}
 	return d.err
@@ -520,12 +579,13 @@ func decodeOpportunity(b []byte, o *touchbase.Opportunity) error {
 func (d *dec) stageChange() touchbase.StageChange {
 	var c touchbase.StageChange
 	s := subDec(d.bytes())
+	s.names = d.names
 	for s.next() {
 		switch s.num {
 		case 1:
 			c.At = s.time()
 		case 2:
-			c.By = s.str()
+			c.By = s.name()
 		case 3:
 			c.Kind = intern(s.bytes(), stageChangeKinds)
 		case 4:
@@ -626,6 +686,37 @@ func decodeActivity(b []byte, a *touchbase.Activity) error {
 			a.Note = d.str()
 		case 8:
 			a.NextStep = d.str()
+		case 9:
+			a.NextDate = d.date()
+		default:
+			d.skip()
+		}
+	}
+	return d.err
+}
+
+// decodeTouch decodes an activity as Tx.Touches hands it out: every field
+// but Note and NextStep, which are left empty, with the owner shared
+// through ns.
+func decodeTouch(b []byte, a *touchbase.Activity, ns names) error {
+	d := newDec(b)
+	d.names = ns
+	for d.next() {
+		switch d.num {
+		case 1:
+			a.ID = d.uint()
+		case 2:
+			a.Kind = intern(d.bytes(), touchbase.ActivityKinds)
+		case 3:
+			a.Owner = d.name()
+		case 4:
+			a.At = d.time()
+		case 5:
+			a.LeadID = d.uint()
+		case 6:
+			a.OpportunityID = d.uint()
+		case 7, 8: // Note, NextStep: read past, as a string
+			d.bytes()
 		case 9:
 			a.NextDate = d.date()
 		default:

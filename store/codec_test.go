@@ -268,6 +268,31 @@ func FuzzDecodeOpportunity(f *testing.F) {
 // Ensure decoding a corrupt or foreign activity value fails cleanly.
 func FuzzDecodeActivity(f *testing.F) { fuzzCodec(f, store.EncodeActivity, store.DecodeActivity) }
 
+// Ensure decoding an activity as a touch fails cleanly where decoding it
+// whole does, and otherwise gives the whole activity less its notes.
+func FuzzDecodeTouch(f *testing.F) {
+	seed, err := store.EncodeActivity(filled[touchbase.Activity]())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var whole, touch touchbase.Activity
+		errWhole, errTouch := store.DecodeActivity(b, &whole), store.DecodeTouch(b, &touch)
+		if (errWhole == nil) != (errTouch == nil) {
+			t.Fatalf("DecodeActivity=%v, DecodeTouch=%v", errWhole, errTouch)
+		}
+		if errWhole != nil {
+			return
+		}
+		whole.Note, whole.NextStep = "", ""
+		if touch != whole {
+			t.Fatalf("touch %+v, want %+v", touch, whole)
+		}
+	})
+}
+
 // Ensure decoding a corrupt or foreign team value fails cleanly.
 func FuzzDecodeTeam(f *testing.F) { fuzzCodec(f, store.EncodeTeam, store.DecodeTeam) }
 

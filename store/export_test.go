@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/touchbase/touchbase"
 )
 
 // SchemaVersion is the schema version this code writes.
@@ -44,6 +46,10 @@ var (
 	EncodeConversation = encodeConversation
 	DecodeConversation = decodeConversation
 )
+
+// DecodeTouch decodes an activity as Tx.Touches does, with a walk's shared
+// owners.
+func DecodeTouch(b []byte, a *touchbase.Activity) error { return decodeTouch(b, a, names{}) }
 
 // addedIn lists, for each schema version from 2 on, the buckets and meta
 // keys its migration adds.

@@ -149,3 +149,17 @@ func walkDue(b bucket, d touchbase.Date, fn func(k, v []byte) error) error {
 	}
 	return nil
 }
+
+// EachLead calls fn for every lead, in ID order, decoded into one Lead that
+// each call overwrites, with the owners and sources shared between leads:
+// the walk holds one lead at a time.
+func (tx *tx) EachLead(fn func(*touchbase.Lead) error) error {
+	l, ns := new(touchbase.Lead), names{}
+	return tx.bucket(leadsBucket).ForEach(func(k, v []byte) error {
+		*l = touchbase.Lead{}
+		if err := decodeLeadNames(v, l, ns); err != nil {
+			return fmt.Errorf("store: decode lead %d: %w", idSuffix(k), err)
+		}
+		return fn(l)
+	})
+}

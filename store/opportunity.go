@@ -121,3 +121,23 @@ func matchOpportunity(o *touchbase.Opportunity, f touchbase.OpportunityFilter) b
 	}
 	return true
 }
+
+// EachOpportunity calls fn for every opportunity, in ID order, decoded into
+// one Opportunity (and one History) that each call overwrites, with the
+// owners and sources shared between opportunities.
+func (tx *tx) EachOpportunity(fn func(*touchbase.Opportunity) error) error {
+	o, ns := new(touchbase.Opportunity), names{}
+	hist := make([]touchbase.StageChange, 0, 16)
+	return tx.bucket(oppsBucket).ForEach(func(k, v []byte) error {
+		*o = touchbase.Opportunity{History: hist[:0]}
+		if err := decodeOpportunityNames(v, o, ns); err != nil {
+			return fmt.Errorf("store: decode opportunity %d: %w", idSuffix(k), err)
+		}
+		if len(o.History) > 0 {
+			hist = o.History // keep what it grew to
+		} else {
+			o.History = nil // as a new record has it
+		}
+		return fn(o)
+	})
+}
