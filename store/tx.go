@@ -24,7 +24,13 @@ type tx struct {
 }
 
 // bucket returns the named bucket; Open created them all.
-func (tx *tx) bucket(name []byte) bucket { return bucket{Bucket: tx.tx.Bucket(name), tx: tx} }
+func (tx *tx) bucket(name []byte) bucket {
+	b := tx.tx.Bucket(name)
+	if b != nil && tx.tx.Writable() {
+		b.FillPercent = fillPercent(name)
+	}
+	return bucket{Bucket: b, tx: tx}
+}
 
 // u64 returns v as 8 big-endian bytes, so keys sort in numeric order.
 func u64(v uint64) []byte {

@@ -25,19 +25,20 @@ import (
 // adminSocket is the path of the socket of the touchbase serving path.
 func adminSocket(path string) string { return path + ".sock" }
 
-// serveAdmin serves GET /backup on the admin socket of db until ctx ends.
-// A socket file left by a process that died is removed first: the database
+// serveAdmin serves GET /backup on the admin socket of db until the
+// returned stop is called, which closes it and removes the socket file. A
+// socket file left by a process that died is removed first: the database
 // is open here, so no other touchbase serves it.
-func (m *Main) serveAdmin(ctx context.Context, db *store.DB) error {
+func (m *Main) serveAdmin(db *store.DB) (stop func(), err error) {
 	sock := adminSocket(db.Path())
 	_ = os.Remove(sock)
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
-		return fmt.Errorf("admin socket %s: %w", sock, err)
+		return nil, fmt.Errorf("admin socket %s: %w", sock, err)
 	}
 	if err := os.Chmod(sock, 0o600); err != nil {
 		_ = ln.Close()
-		return fmt.Errorf("admin socket %s: %w", sock, err)
+		return nil, fmt.Errorf("admin socket %s: %w", sock, err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /backup", func(w http.ResponseWriter, r *http.Request) {
@@ -53,12 +54,15 @@ func (m *Main) serveAdmin(ctx context.Context, db *store.DB) error {
 		m.Logger.InfoContext(r.Context(), "backup served", slog.Int64("bytes", n), slog.Duration("took", time.Since(start)))
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	done := make(chan struct{})
 	go func() {
-		<-ctx.Done()
-		_ = srv.Close() // and removes the socket file
+		defer close(done)
+		_ = srv.Serve(ln)
 	}()
-	return nil
+	return func() {
+		_ = srv.Close() // and the listener removes the socket file
+		<-done
+	}, nil
 }
 
 // errNotServing says no touchbase answers on the admin socket.

@@ -262,8 +262,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	srv := &http.Server{Handler: logRequests(m.Logger, m.metrics.instrument(mux, routes)), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
 	m.routes = routes
-	if err := m.serveAdmin(ctx, db); err != nil {
-		m.Logger.Warn("hot backup unavailable; touchbase backup works only with touchbase stopped", slog.Any("error", err))
+	stopAdmin, aerr := m.serveAdmin(db)
+	if aerr != nil {
+		m.Logger.Warn("hot backup unavailable; touchbase backup works only with touchbase stopped", slog.Any("error", aerr))
+		stopAdmin = func() {}
 	}
 	m.setAddr(ln.Addr().String())
 	go func() { errc <- srv.Serve(ln) }()
@@ -284,6 +286,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer stop()
 	_ = srv.Shutdown(shutdownCtx)
+	stopAdmin()
 	sched.Stop(shutdownCtx)
 	cancel()
 	if slackBot != nil {
