@@ -23,7 +23,7 @@ func (tx *tx) CreateOpportunity(o *touchbase.Opportunity) error {
 	if err := put(b, u64(o.ID), o, "opportunity", encodeOpportunity); err != nil {
 		return err
 	}
-	return tx.reindex(nil, tx.opportunityEntries(o))
+	return tx.reindex(nil, tx.opportunityEntries(o, true))
 }
 
 // UpdateOpportunity replaces a stored opportunity, or returns ENOTFOUND. Its
@@ -36,12 +36,15 @@ func (tx *tx) UpdateOpportunity(o *touchbase.Opportunity) error {
 	if err := put(tx.bucket(oppsBucket), u64(o.ID), o, "opportunity", encodeOpportunity); err != nil {
 		return err
 	}
-	return tx.reindex(tx.opportunityEntries(old), tx.opportunityEntries(o))
+	// The name words move only when the name or the account does.
+	names := old.Name != o.Name || old.AccountID != o.AccountID
+	return tx.reindex(tx.opportunityEntries(old, names), tx.opportunityEntries(o, names))
 }
 
-// opportunityEntries returns the index entries of o. Its names are its own
-// and its account's, so "/log call Acme" finds Acme's deals.
-func (tx *tx) opportunityEntries(o *touchbase.Opportunity) []entry {
+// opportunityEntries returns the index entries of o, with those of its names
+// or without. Its names are its own and its account's, so "/log call Acme"
+// finds Acme's deals.
+func (tx *tx) opportunityEntries(o *touchbase.Opportunity, names bool) []entry {
 	es := make([]entry, 0, 8)
 	if o.Owner != "" {
 		es = append(es, entry{oppOwnerBucket, strKey(o.Owner, o.ID), nil})
@@ -54,6 +57,9 @@ func (tx *tx) opportunityEntries(o *touchbase.Opportunity) []entry {
 	}
 	if o.AccountID != 0 {
 		es = append(es, entry{oppAccountBucket, concat(u64(o.AccountID), u64(o.ID)), nil})
+	}
+	if !names {
+		return es
 	}
 	return append(es, nameEntries(kindOpportunity, o.ID, o.Name, tx.accountName(o.AccountID))...)
 }
