@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 
 	"go.etcd.io/bbolt"
 )
@@ -90,4 +91,20 @@ func BucketNames(db *DB) ([]string, error) {
 		})
 	})
 	return names, err
+}
+
+// Dump returns every key and value of db's file, bucket by bucket, in
+// order, as text: two files that dump the same hold the same data.
+func Dump(db *DB) (string, error) {
+	var b strings.Builder
+	err := db.db.View(func(btx *bbolt.Tx) error {
+		return btx.ForEach(func(name []byte, bk *bbolt.Bucket) error {
+			fmt.Fprintf(&b, "%s (sequence %d)\n", name, bk.Sequence())
+			return bk.ForEach(func(k, v []byte) error {
+				fmt.Fprintf(&b, "  %x = %x\n", k, v)
+				return nil
+			})
+		})
+	})
+	return b.String(), err
 }
