@@ -18,14 +18,14 @@ func (tx *tx) Lead(id uint64) (*touchbase.Lead, error) {
 // CreateLead stores a new lead and its index entries. A lead with ID 0 gets
 // the next ID; a given ID is kept, and ECONFLICT if it is taken.
 func (tx *tx) CreateLead(l *touchbase.Lead) error {
-	b := tx.bucket(leadsBucket)
-	if err := assignID(b, &l.ID, "lead", keyExists(b)); err != nil {
-		return err
-	}
-	if err := put(b, u64(l.ID), l, "lead", encodeLead); err != nil {
-		return err
-	}
-	return tx.reindex(nil, leadEntries(l, true))
+	return tx.CreateLeads([]*touchbase.Lead{l})
+}
+
+// CreateLeads stores new leads as CreateLead does, and ECONFLICT, writing
+// none of them, when a given ID is taken or given twice. It writes each
+// bucket in key order (see putInOrder).
+func (tx *tx) CreateLeads(ls []*touchbase.Lead) error {
+	return createBatch(tx, leadsBucket, "lead", ls, func(l *touchbase.Lead) *uint64 { return &l.ID }, encodeLead, func(l *touchbase.Lead) []entry { return leadEntries(l, true) })
 }
 
 // UpdateLead replaces a stored lead, or returns ENOTFOUND. Its index entries

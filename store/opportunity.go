@@ -16,14 +16,14 @@ func (tx *tx) Opportunity(id uint64) (*touchbase.Opportunity, error) {
 // CreateOpportunity stores a new opportunity and its index entries. One with
 // ID 0 gets the next ID; a given ID is kept, and ECONFLICT if it is taken.
 func (tx *tx) CreateOpportunity(o *touchbase.Opportunity) error {
-	b := tx.bucket(oppsBucket)
-	if err := assignID(b, &o.ID, "opportunity", keyExists(b)); err != nil {
-		return err
-	}
-	if err := put(b, u64(o.ID), o, "opportunity", encodeOpportunity); err != nil {
-		return err
-	}
-	return tx.reindex(nil, tx.opportunityEntries(o, true))
+	return tx.CreateOpportunities([]*touchbase.Opportunity{o})
+}
+
+// CreateOpportunities stores new opportunities as CreateOpportunity does,
+// and ECONFLICT, writing none of them, when a given ID is taken or given
+// twice. It writes each bucket in key order (see putInOrder).
+func (tx *tx) CreateOpportunities(os []*touchbase.Opportunity) error {
+	return createBatch(tx, oppsBucket, "opportunity", os, func(o *touchbase.Opportunity) *uint64 { return &o.ID }, encodeOpportunity, func(o *touchbase.Opportunity) []entry { return tx.opportunityEntries(o, true) })
 }
 
 // UpdateOpportunity replaces a stored opportunity, or returns ENOTFOUND. Its
