@@ -2,7 +2,10 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/touchbase/touchbase"
 )
@@ -11,6 +14,34 @@ import (
 // a.At, then the ID, so the bucket is in time order and a time range is one
 // cursor seek.
 func activityKey(a *touchbase.Activity) []byte { return concat(timeKey(a.At), u64(a.ID)) }
+
+// encodeStoredActivity encodes a as the activities bucket holds it (schema
+// version 6 on): without its ID and time, which its key already holds. A
+// time the key cannot hold exactly (zero, or outside what UnixNano can
+// hold, which the key clamps) stays in the value.
+func encodeStoredActivity(a *touchbase.Activity) ([]byte, error) {
+	lean := *a
+	lean.ID = 0
+	if a.At.After(minNanoTime) && a.At.Before(maxNanoTime) {
+		lean.At = time.Time{}
+	}
+	return encodeActivity(&lean)
+}
+
+// fillFromKey gives a, decoded from the value under key k of the
+// activities bucket, the ID and time that the value leaves to the key.
+// Activities written before schema version 6 hold both in their value, and
+// they agree with the key.
+func fillFromKey(k []byte, a *touchbase.Activity) {
+	if a.ID == 0 {
+		a.ID = idSuffix(k)
+	}
+	if a.At.IsZero() {
+		if n := int64(binary.BigEndian.Uint64(k[:8]) ^ (1 << 63)); n != math.MinInt64 && n != math.MaxInt64 {
+			a.At = time.Unix(0, n).UTC()
+		}
+	}
+}
 
 // CreateActivity stores a new activity and indexes it by lead and by
 // opportunity. One with ID 0 gets the next ID; a given ID is kept, and
@@ -22,7 +53,7 @@ func (tx *tx) CreateActivity(a *touchbase.Activity) error {
 		return err
 	}
 	key := activityKey(a)
-	if err := put(b, key, a, "activity", encodeActivity); err != nil {
+	if err := put(b, key, a, "activity", encodeStoredActivity); err != nil {
 		return err
 	}
 	// The ID index holds the time key alone: with the ID it is the
@@ -48,6 +79,7 @@ func (tx *tx) Activities(f touchbase.ActivityFilter, fn func(*touchbase.Activity
 		if err := decodeActivity(v, a); err != nil {
 			return fmt.Errorf("store: decode activity %d: %w", idSuffix(k), err)
 		}
+		fillFromKey(k, a)
 		if !matchActivity(a, f) {
 			return nil
 		}
@@ -66,6 +98,7 @@ func (tx *tx) Touches(f touchbase.ActivityFilter, fn func(*touchbase.Activity) e
 		if err := decodeTouch(v, a, ns); err != nil {
 			return fmt.Errorf("store: decode activity %d: %w", idSuffix(k), err)
 		}
+		fillFromKey(k, a)
 		if !matchActivity(a, f) {
 			return nil
 		}
