@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/store"
 	"github.com/touchbase/touchbase/store/storetest"
@@ -606,6 +608,53 @@ func TestDB_Open_MigrateV5(t *testing.T) {
 			return err
 		} else if want := []touchbase.Ref{{Kind: touchbase.RefLead, ID: s.lead.ID}}; !slices.Equal(refs, want) {
 			t.Errorf("Search(jiro)=%v, want %v", refs, want)
+		}
+		return nil
+	})
+}
+
+// Ensure a compacted copy holds what its source held, sequences too, and
+// takes new records after the last ID.
+func TestCompactInto(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "touchbase.db")
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	s := seed(t, db)
+	want, err := store.Dump(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compacted := filepath.Join(dir, "compacted.db")
+	if err := store.CompactInto(compacted, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = MustOpenDBAt(t, compacted)
+	if got, err := store.Dump(db); err != nil {
+		t.Fatal(err)
+	} else if got != want {
+		t.Fatalf("compacted:\n%s\nwant:\n%s", got, want)
+	}
+	checkSeeded(t, db, s)
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		l := &touchbase.Lead{Name: "Ken Ito", Status: touchbase.LeadNew}
+		if err := tx.CreateLead(l); err != nil {
+			return err
+		}
+		if l.ID != s.lead.ID+1 {
+			t.Errorf("new lead ID %d, want %d", l.ID, s.lead.ID+1)
 		}
 		return nil
 	})
