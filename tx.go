@@ -24,6 +24,10 @@ type Tx interface {
 
 	Lead(id uint64) (*Lead, error)
 	CreateLead(l *Lead) error
+	// CreateLeads stores many new leads at once, as many CreateLead calls
+	// would but much faster (an import): ECONFLICT, and none of them
+	// stored, when a given ID is taken or given twice.
+	CreateLeads(ls []*Lead) error
 	UpdateLead(l *Lead) error
 	Leads(f LeadFilter) ([]*Lead, error)
 	// EachLead calls fn for every lead, in ID order, decoded into one *Lead
@@ -34,6 +38,8 @@ type Tx interface {
 
 	Opportunity(id uint64) (*Opportunity, error)
 	CreateOpportunity(o *Opportunity) error
+	// CreateOpportunities is CreateLeads for opportunities.
+	CreateOpportunities(os []*Opportunity) error
 	UpdateOpportunity(o *Opportunity) error
 	Opportunities(f OpportunityFilter) ([]*Opportunity, error)
 	// EachOpportunity is EachLead for opportunities: the *Opportunity and
@@ -42,6 +48,8 @@ type Tx interface {
 
 	Account(id uint64) (*Account, error)
 	CreateAccount(a *Account) error
+	// CreateAccounts is CreateLeads for accounts.
+	CreateAccounts(as []*Account) error
 	UpdateAccount(a *Account) error
 	Accounts() ([]*Account, error)
 
@@ -53,7 +61,10 @@ type Tx interface {
 	CreateCampaign(c *Campaign) error
 	Campaigns() ([]*Campaign, error)
 
+	Activity(id uint64) (*Activity, error)
 	CreateActivity(a *Activity) error
+	// CreateActivities is CreateLeads for activities.
+	CreateActivities(as []*Activity) error
 	// Activities calls fn for each activity matching f, oldest first; an
 	// error from fn stops the walk and is returned.
 	Activities(f ActivityFilter, fn func(*Activity) error) error

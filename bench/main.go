@@ -37,7 +37,15 @@ func main() {
 	batch := flag.Int("import-batch", 0, "hand handlers.ImportData the activities `n` at a time (0: all in one call)")
 	loadgen := flag.String("loadgen", "", "add a row from the table `file` that go run ./cmd/loadgen printed")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	digestHeap := flag.String("digest-heap", "", "only compute the digest of the touchbase database `file` and print its peak heap (the run starts itself so)")
 	flag.Parse()
+	if *digestHeap != "" {
+		if err := digestHeapChild(*digestHeap, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -176,6 +184,21 @@ func run(ctx context.Context, out, log io.Writer, scale Scale, runs int, dir str
 		sqTimes, sqDigest = append(sqTimes, el), d
 		fmt.Fprintf(log, "digest %d: touchbase %v, sqlite %v\n", i+1, tbTimes[i].Round(time.Millisecond), el.Round(time.Millisecond))
 	}
+	// The heap again, in a process that does nothing but the digest: this
+	// one still holds the generator's and SQLite's leftovers.
+	inProcess := peakHeap
+	if err := tb.Close(); err != nil {
+		return err
+	}
+	if peakHeap, err = measureDigestHeap(ctx, tb.Path()); err != nil {
+		return err
+	}
+	if tb = store.NewDB(tb.Path()); tb.Open() != nil {
+		return fmt.Errorf("touchbase: reopen %s", tb.Path())
+	}
+	defer tb.Close()
+	fmt.Fprintf(log, "touchbase heap during the digest: %s in a process of its own, %s in this one\n", mb(int64(peakHeap)), mb(int64(inProcess)))
+
 	same, err := sameFigures(tbDigest, sqDigest)
 	if err != nil {
 		return err

@@ -195,75 +195,9 @@ func ReadExport(r io.Reader) (*Export, error) {
 		return nil, touchbase.Errorf(touchbase.EINVALID, "the file is not a touchbase export: %v", err)
 	}
 	if x.Version != ExportVersion {
-		return nil, touchbase.Errorf(touchbase.EINVALID, "export version %d is not supported (this touchbase reads version %d)", x.Version, ExportVersion)
+		return nil, errVersion(x.Version)
 	}
 	return x, nil
-}
-
-// ImportData writes every record of x with its own ID, in one transaction:
-// all of it or, on any conflict, none of it.
-func ImportData(ctx context.Context, db DB, x *Export) error {
-	return db.Update(ctx, func(tx touchbase.Tx) error {
-		for _, r := range x.Reps {
-			if err := tx.PutRep(r); err != nil {
-				return err
-			}
-		}
-		for _, t := range x.Teams {
-			if err := tx.PutTeam(t); err != nil {
-				return err
-			}
-		}
-		for _, c := range x.Campaigns {
-			if err := tx.CreateCampaign(c); err != nil {
-				return err
-			}
-		}
-		for _, a := range x.Accounts {
-			if err := tx.CreateAccount(a); err != nil {
-				return err
-			}
-		}
-		for _, c := range x.Contacts {
-			if err := tx.CreateContact(c); err != nil {
-				return err
-			}
-		}
-		for i, e := range x.Leads {
-			if e.Lead == nil {
-				return touchbase.Errorf(touchbase.EINVALID, "leads[%d] is empty", i)
-			}
-			e.Lead.BANT = importBANT(e.BANT, e.BANTNotes)
-			if err := tx.CreateLead(e.Lead); err != nil {
-				return err
-			}
-		}
-		for i, e := range x.Opportunities {
-			if e.Opportunity == nil {
-				return touchbase.Errorf(touchbase.EINVALID, "opportunities[%d] is empty", i)
-			}
-			e.Opportunity.BANT = importBANT(e.BANT, e.BANTNotes)
-			if err := tx.CreateOpportunity(e.Opportunity); err != nil {
-				return err
-			}
-		}
-		for _, a := range x.Activities {
-			if err := tx.CreateActivity(a); err != nil {
-				return err
-			}
-		}
-		for _, h := range x.Handoffs {
-			if err := tx.CreateHandoff(h); err != nil {
-				return err
-			}
-		}
-		for _, r := range x.Renewals {
-			if err := tx.CreateRenewal(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // CSVFiles are the tables `touchbase export --format csv` writes, by file name.

@@ -16,19 +16,28 @@ func (tx *tx) Account(id uint64) (*touchbase.Account, error) {
 // import brings opportunities before their account, they are indexed under
 // the account's name now.
 func (tx *tx) CreateAccount(a *touchbase.Account) error {
-	b := tx.bucket(accountsBucket)
-	if err := assignID(b, &a.ID, "account", keyExists(b)); err != nil {
-		return err
-	}
-	if err := put(b, u64(a.ID), a, "account", encodeAccount); err != nil {
-		return err
-	}
-	if err := tx.reindex(nil, nameEntries(kindAccount, a.ID, a.Name)); err != nil {
-		return err
-	}
-	return walkPrefix(tx.bucket(oppAccountBucket), u64(a.ID), func(k, _ []byte) error {
-		return tx.reindex(nil, nameEntries(kindOpportunity, idSuffix(k), a.Name))
+	return tx.CreateAccounts([]*touchbase.Account{a})
+}
+
+// CreateAccounts stores new accounts as CreateAccount does, and ECONFLICT,
+// writing none of them, when a given ID is taken or given twice. It writes
+// each bucket in key order (see putInOrder).
+func (tx *tx) CreateAccounts(as []*touchbase.Account) error {
+	err := createBatch(tx, accountsBucket, "account", as, func(a *touchbase.Account) *uint64 { return &a.ID }, encodeAccount, func(a *touchbase.Account) []entry {
+		return nameEntries(kindAccount, a.ID, a.Name)
 	})
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		err := walkPrefix(tx.bucket(oppAccountBucket), u64(a.ID), func(k, _ []byte) error {
+			return tx.reindex(nil, nameEntries(kindOpportunity, idSuffix(k), a.Name))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UpdateAccount stores a changed account (ENOTFOUND when missing). A new

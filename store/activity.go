@@ -10,10 +10,25 @@ import (
 	"github.com/touchbase/touchbase"
 )
 
-// activityKey returns the key of a in the activities bucket: the time key of
-// a.At, then the ID, so the bucket is in time order and a time range is one
-// cursor seek.
-func activityKey(a *touchbase.Activity) []byte { return concat(timeKey(a.At), u64(a.ID)) }
+// Activity returns the activity id, or ENOTFOUND.
+func (tx *tx) Activity(id uint64) (*touchbase.Activity, error) {
+	tk := tx.bucket(activityIDsBucket).Get(u64(id))
+	if tk == nil {
+		return nil, touchbase.Errorf(touchbase.ENOTFOUND, "activity %d not found", id)
+	}
+	// The time key, or (in files written before) the whole key.
+	key := concat(tk[:8], u64(id))
+	v := tx.bucket(activitiesBucket).Get(key)
+	if v == nil {
+		return nil, fmt.Errorf("store: activity index points at missing activity %d", id)
+	}
+	a := new(touchbase.Activity)
+	if err := decodeActivity(v, a); err != nil {
+		return nil, fmt.Errorf("store: decode activity %d: %w", id, err)
+	}
+	fillFromKey(key, a)
+	return a, nil
+}
 
 // encodeStoredActivity encodes a as the activities bucket holds it (schema
 // version 6 on): without its ID and time, which its key already holds. A
@@ -47,27 +62,67 @@ func fillFromKey(k []byte, a *touchbase.Activity) {
 // opportunity. One with ID 0 gets the next ID; a given ID is kept, and
 // ECONFLICT if it is taken.
 func (tx *tx) CreateActivity(a *touchbase.Activity) error {
+	return tx.CreateActivities([]*touchbase.Activity{a})
+}
+
+// CreateActivities stores new activities as CreateActivity does, and
+// ECONFLICT, writing none of them, when a given ID is taken or given twice.
+// It writes each bucket in key order (see putInOrder).
+func (tx *tx) CreateActivities(as []*touchbase.Activity) error {
 	b, ids := tx.bucket(activitiesBucket), tx.bucket(activityIDsBucket)
 	exists := func(id uint64) bool { return ids.Get(u64(id)) != nil }
-	if err := assignID(b, &a.ID, "activity", exists); err != nil {
-		return err
+	for _, a := range as {
+		if err := assignID(b, &a.ID, "activity", exists); err != nil {
+			return err
+		}
 	}
-	key := activityKey(a)
-	if err := put(b, key, a, "activity", encodeStoredActivity); err != nil {
-		return err
+	// One allocation holds every key: bbolt copies the keys it is given,
+	// but keeps the values, so a key written as another's value (the ID
+	// index) must stay as it is until the transaction ends.
+	keys := make([]byte, 0, len(as)*activityKeysSize)
+	recs, byID := make([]entry, 0, len(as)), make([]entry, 0, len(as))
+	var byLead, byOpp []entry
+	for _, a := range as {
+		v, err := encodeStoredActivity(a)
+		if err != nil {
+			return fmt.Errorf("store: encode activity %d: %w", a.ID, err)
+		}
+		// The key in the activities bucket is the time key of a.At, then
+		// the ID, so the bucket is in time order and a time range is one
+		// cursor seek.
+		keys = append(keys, timeKey(a.At)...)
+		keys = binary.BigEndian.AppendUint64(keys, a.ID)
+		key := keys[len(keys)-16:]
+		recs = append(recs, entry{activitiesBucket, key, v})
+		// The ID index holds the time key alone: with the ID it is the
+		// activity's key. (Files written before hold the whole key.)
+		byID = append(byID, entry{activityIDsBucket, key[8:], key[:8]})
+		if a.LeadID != 0 {
+			keys = binary.BigEndian.AppendUint64(keys, a.LeadID)
+			keys = append(keys, key...)
+			byLead = append(byLead, entry{activityLead, keys[len(keys)-24:], nil})
+		}
+		if a.OpportunityID != 0 {
+			keys = binary.BigEndian.AppendUint64(keys, a.OpportunityID)
+			keys = append(keys, key...)
+			byOpp = append(byOpp, entry{activityOpp, keys[len(keys)-24:], nil})
+		}
 	}
-	// The ID index holds the time key alone: with the ID it is the
-	// activity's key. (Files written before hold the whole key; only the
-	// presence of an ID is ever read.)
-	es := []entry{{activityIDsBucket, u64(a.ID), key[:8]}}
-	if a.LeadID != 0 {
-		es = append(es, entry{activityLead, concat(u64(a.LeadID), key), nil})
+	if k := repeatedKey(byID); k != nil {
+		return touchbase.Errorf(touchbase.ECONFLICT, "activity %d is given twice", idSuffix(k))
 	}
-	if a.OpportunityID != 0 {
-		es = append(es, entry{activityOpp, concat(u64(a.OpportunityID), key), nil})
+	for _, es := range [][]entry{recs, byID, byLead, byOpp} {
+		if err := tx.putInOrder(es); err != nil {
+			return err
+		}
 	}
-	return tx.reindex(nil, es)
+	return nil
 }
+
+// activityKeysSize is the most key bytes one activity takes: its time key
+// (16; the ID index's key is its last 8), and a lead and an opportunity
+// index key (24 each).
+const activityKeysSize = 16 + 24 + 24
 
 // Activities calls fn for each activity matching f, oldest first. A lead or
 // an opportunity is one walk of its index; otherwise the walk covers the

@@ -135,6 +135,15 @@ func TestTx_CreateActivity_TimeInKey(t *testing.T) {
 	})
 	slices.SortFunc(want, func(a, b *touchbase.Activity) int { return a.At.Compare(b.At) })
 	MustView(t, db, func(tx touchbase.Tx) error {
+		for _, w := range want {
+			got, err := tx.Activity(w.ID)
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, w) {
+				t.Errorf("Activity(%d)=%+v, want %+v", w.ID, got, w)
+			}
+		}
 		for _, walk := range []func(touchbase.ActivityFilter, func(*touchbase.Activity) error) error{tx.Activities, tx.Touches} {
 			var got []touchbase.Activity
 			if err := walk(touchbase.ActivityFilter{LeadID: 1}, func(a *touchbase.Activity) error {

@@ -536,8 +536,8 @@ func section(dump, name string) string {
 	var out []string
 	in := false
 	for _, line := range strings.Split(dump, "\n") {
-		if strings.HasPrefix(line, "bucket ") {
-			in = strings.HasPrefix(line, "bucket "+name+" ")
+		if line != "" && !strings.HasPrefix(line, " ") {
+			in = strings.HasPrefix(line, name+" (sequence ")
 		}
 		if in {
 			out = append(out, line)

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"go.etcd.io/bbolt"
 
@@ -174,20 +175,20 @@ func BucketNames(db *DB) ([]string, error) {
 	return names, err
 }
 
-// Dump returns every key and value of every bucket of db, and each bucket's
-// sequence, as text: two files that dump alike hold the same data.
+// Dump returns every key and value of db's file, bucket by bucket, in
+// order, as text: two files that dump the same hold the same data.
 func Dump(db *DB) (string, error) {
-	var b []byte
+	var b strings.Builder
 	err := db.db.View(func(btx *bbolt.Tx) error {
 		return btx.ForEach(func(name []byte, bk *bbolt.Bucket) error {
-			b = fmt.Appendf(b, "bucket %s seq %d\n", name, bk.Sequence())
+			fmt.Fprintf(&b, "%s (sequence %d)\n", name, bk.Sequence())
 			return bk.ForEach(func(k, v []byte) error {
-				b = fmt.Appendf(b, "  %x = %x\n", k, v)
+				fmt.Fprintf(&b, "  %x = %x\n", k, v)
 				return nil
 			})
 		})
 	})
-	return string(b), err
+	return b.String(), err
 }
 
 // Waiting returns how many Updates wait for the committer.

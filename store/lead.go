@@ -18,14 +18,14 @@ func (tx *tx) Lead(id uint64) (*touchbase.Lead, error) {
 // CreateLead stores a new lead and its index entries. A lead with ID 0 gets
 // the next ID; a given ID is kept, and ECONFLICT if it is taken.
 func (tx *tx) CreateLead(l *touchbase.Lead) error {
-	b := tx.bucket(leadsBucket)
-	if err := assignID(b, &l.ID, "lead", keyExists(b)); err != nil {
-		return err
-	}
-	if err := put(b, u64(l.ID), l, "lead", encodeLead); err != nil {
-		return err
-	}
-	return tx.reindex(nil, leadEntries(l))
+	return tx.CreateLeads([]*touchbase.Lead{l})
+}
+
+// CreateLeads stores new leads as CreateLead does, and ECONFLICT, writing
+// none of them, when a given ID is taken or given twice. It writes each
+// bucket in key order (see putInOrder).
+func (tx *tx) CreateLeads(ls []*touchbase.Lead) error {
+	return createBatch(tx, leadsBucket, "lead", ls, func(l *touchbase.Lead) *uint64 { return &l.ID }, encodeLead, func(l *touchbase.Lead) []entry { return leadEntries(l, true) })
 }
 
 // UpdateLead replaces a stored lead, or returns ENOTFOUND. Its index entries
@@ -38,11 +38,15 @@ func (tx *tx) UpdateLead(l *touchbase.Lead) error {
 	if err := put(tx.bucket(leadsBucket), u64(l.ID), l, "lead", encodeLead); err != nil {
 		return err
 	}
-	return tx.reindex(leadEntries(old), leadEntries(l))
+	// A touch changes a lead's dates, not its names: the name words (the
+	// costly entries to work out) move only when a name does.
+	names := old.Name != l.Name || old.Company != l.Company
+	return tx.reindex(leadEntries(old, names), leadEntries(l, names))
 }
 
-// leadEntries returns the index entries of l.
-func leadEntries(l *touchbase.Lead) []entry {
+// leadEntries returns the index entries of l, with those of its names or
+// without.
+func leadEntries(l *touchbase.Lead, names bool) []entry {
 	es := make([]entry, 0, 8)
 	if l.Owner != "" {
 		es = append(es, entry{leadOwnerBucket, strKey(l.Owner, l.ID), nil})
@@ -55,6 +59,9 @@ func leadEntries(l *touchbase.Lead) []entry {
 	}
 	if e := emailKey(l.Email); e != "" {
 		es = append(es, entry{leadEmailBucket, strKey(e, l.ID), nil})
+	}
+	if !names {
+		return es
 	}
 	return append(es, nameEntries(kindLead, l.ID, l.Name, l.Company)...)
 }

@@ -16,14 +16,14 @@ func (tx *tx) Opportunity(id uint64) (*touchbase.Opportunity, error) {
 // CreateOpportunity stores a new opportunity and its index entries. One with
 // ID 0 gets the next ID; a given ID is kept, and ECONFLICT if it is taken.
 func (tx *tx) CreateOpportunity(o *touchbase.Opportunity) error {
-	b := tx.bucket(oppsBucket)
-	if err := assignID(b, &o.ID, "opportunity", keyExists(b)); err != nil {
-		return err
-	}
-	if err := put(b, u64(o.ID), o, "opportunity", encodeOpportunity); err != nil {
-		return err
-	}
-	return tx.reindex(nil, tx.opportunityEntries(o))
+	return tx.CreateOpportunities([]*touchbase.Opportunity{o})
+}
+
+// CreateOpportunities stores new opportunities as CreateOpportunity does,
+// and ECONFLICT, writing none of them, when a given ID is taken or given
+// twice. It writes each bucket in key order (see putInOrder).
+func (tx *tx) CreateOpportunities(os []*touchbase.Opportunity) error {
+	return createBatch(tx, oppsBucket, "opportunity", os, func(o *touchbase.Opportunity) *uint64 { return &o.ID }, encodeOpportunity, func(o *touchbase.Opportunity) []entry { return tx.opportunityEntries(o, true) })
 }
 
 // UpdateOpportunity replaces a stored opportunity, or returns ENOTFOUND. Its
@@ -36,12 +36,15 @@ func (tx *tx) UpdateOpportunity(o *touchbase.Opportunity) error {
 	if err := put(tx.bucket(oppsBucket), u64(o.ID), o, "opportunity", encodeOpportunity); err != nil {
 		return err
 	}
-	return tx.reindex(tx.opportunityEntries(old), tx.opportunityEntries(o))
+	// The name words move only when the name or the account does.
+	names := old.Name != o.Name || old.AccountID != o.AccountID
+	return tx.reindex(tx.opportunityEntries(old, names), tx.opportunityEntries(o, names))
 }
 
-// opportunityEntries returns the index entries of o. Its names are its own
-// and its account's, so "/log call Acme" finds Acme's deals.
-func (tx *tx) opportunityEntries(o *touchbase.Opportunity) []entry {
+// opportunityEntries returns the index entries of o, with those of its names
+// or without. Its names are its own and its account's, so "/log call Acme"
+// finds Acme's deals.
+func (tx *tx) opportunityEntries(o *touchbase.Opportunity, names bool) []entry {
 	es := make([]entry, 0, 8)
 	if o.Owner != "" {
 		es = append(es, entry{oppOwnerBucket, strKey(o.Owner, o.ID), nil})
@@ -54,6 +57,9 @@ func (tx *tx) opportunityEntries(o *touchbase.Opportunity) []entry {
 	}
 	if o.AccountID != 0 {
 		es = append(es, entry{oppAccountBucket, concat(u64(o.AccountID), u64(o.ID)), nil})
+	}
+	if !names {
+		return es
 	}
 	return append(es, nameEntries(kindOpportunity, o.ID, o.Name, tx.accountName(o.AccountID))...)
 }

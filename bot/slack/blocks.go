@@ -343,6 +343,9 @@ func actionsBlocks(idPrefix string, buttons []slackgo.BlockElement) []slackgo.Bl
 // result has at most limit characters; when s is cut it ends in "…", and
 // never in half an escape or a mention.
 func mrkdwn(s string, limit int) string {
+	if !strings.ContainsAny(s, "&<>") && utf8.ValidString(s) && utf8.RuneCountInString(s) <= limit {
+		return s // nothing to escape or cut: most text
+	}
 	if out, n := escapeUpTo(s, -1); n <= limit {
 		return out
 	}

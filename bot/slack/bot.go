@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -139,7 +138,7 @@ func (b *Bot) postResponse(ctx context.Context, url string, r *handlers.Reply) {
 	if url == "" {
 		return
 	}
-	body, err := json.Marshal(ephemeralOf(r))
+	body, err := encodeEphemeral(ephemeralOf(r))
 	if err != nil {
 		b.Logger.ErrorContext(ctx, "encode response", slog.Any("error", err))
 		return

@@ -108,7 +108,7 @@ func (b *logBuffer) records(t *testing.T, msg string) []map[string]any {
 
 // testBot is a Bot on a real store and a fake Slack, at testNow.
 type testBot struct {
-	t      *testing.T
+	t      testing.TB
 	db     *hookDB
 	fake   *fakeslack.Server
 	h      *handlers.Handler
@@ -119,7 +119,7 @@ type testBot struct {
 }
 
 // newTestBot returns a Bot with configuration cfg (the defaults when nil).
-func newTestBot(t *testing.T, cfg *touchbase.Config) *testBot {
+func newTestBot(t testing.TB, cfg *touchbase.Config) *testBot {
 	t.Helper()
 	if cfg == nil {
 		cfg = touchbase.DefaultConfig()
@@ -220,7 +220,7 @@ func (tb *testBot) opportunity(id uint64) *touchbase.Opportunity {
 	return o
 }
 
-func mustJSON(t *testing.T, v any) string {
+func mustJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -97,6 +97,12 @@ func writeJSON(w http.ResponseWriter, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if e, ok := v.(*ephemeral); ok {
+		if b, err := encodeEphemeral(e); err == nil {
+			_, _ = w.Write(append(b, '\n'))
+			return
+		}
+	}
 	_ = json.NewEncoder(w).Encode(v)
 }
 

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"image/png"
 	"io"
 	"log/slog"
@@ -14,6 +16,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/touchbase/touchbase/handlers"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -181,6 +185,50 @@ func TestBackupAndImport(t *testing.T) {
 	}
 	if got := mustRead(t, filepath.Join(dir, "csv", "activities.csv")); strings.Count(got, "\n") != 4 {
 		t.Fatalf("activities.csv=%q, want a header and 3 rows", got)
+	}
+}
+
+// Ensure `touchbase import` of the same file again leaves the data as it
+// is and says so, a file with a record at fault is refused naming it and
+// changes nothing, and --help says how an import can be run again.
+func TestImport_Again(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "touchbase.db")
+	run(t, mustRead(t, "testdata/scenario-is.txt"), "console", "--db", db, "--user", "sato", "--now", "2026-11-23T09:00:00+09:00")
+	run(t, "", "export", "--db", db, "--out", dir)
+	file := filepath.Join(dir, "touchbase.json")
+	into := filepath.Join(dir, "imported.db")
+	out := run(t, "", "import", "--db", into, file)
+	if !strings.Contains(out, "imported 1 leads, 1 opportunities, 3 activities") || strings.Contains(out, "stored already") {
+		t.Fatalf("first import said %q", out)
+	}
+	want := run(t, "", "export", "--db", into)
+	out = run(t, "", "import", "--db", into, file)
+	if !strings.Contains(out, "imported 0 leads, 0 opportunities, 0 activities and 0 other records") || !strings.Contains(out, "were stored already and were left as they are") {
+		t.Fatalf("second import said %q", out)
+	}
+	strip := regexp.MustCompile(`"exported_at": "[^"]*"`)
+	if got := run(t, "", "export", "--db", into); strip.ReplaceAllString(got, "") != strip.ReplaceAllString(want, "") {
+		t.Fatal("the second import changed the data")
+	}
+
+	bad := strings.Replace(mustRead(t, file), `"lead_id": 1`, `"lead_id": 77`, 1)
+	if err := os.WriteFile(file, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.db")
+	before := run(t, "", "export", "--db", empty)
+	_, err := runErr("import", "--db", empty, file)
+	if msg := errorText(err); !strings.Contains(msg, "lead_id is 77, and there is no such lead in the file or in the database; nothing was imported") {
+		t.Fatalf("import of a bad file: %q", msg)
+	}
+	if got := run(t, "", "export", "--db", empty); strip.ReplaceAllString(got, "") != strip.ReplaceAllString(before, "") {
+		t.Fatal("a refused import changed the data")
+	}
+
+	help, err := runErr("import", "--help")
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(help, fmt.Sprintf("chunks of up to %d", handlers.ImportChunk)) || !strings.Contains(help, "run the same command again") || !strings.Contains(help, "-db") {
+		t.Fatalf("import --help: %v\n%s", err, help)
 	}
 }
 

@@ -174,8 +174,32 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// importHelp is what `touchbase import --help` says before the flags.
+const importHelp = `Usage: touchbase import [--db FILE] export.json
+
+Imports a JSON export (touchbase export) with the same IDs. The file is read
+twice, never held whole in memory: once to check all of it, once to write it.
+
+Nothing is written unless the whole file is good: every record has its id
+and required fields, every reference (an activity's lead or opportunity, a
+contact's account...) is in the file or in the database, and no record of the
+file is stored under its id with different content. A refusal names the
+first record at fault.
+
+The records are committed in chunks of up to %d of one kind per
+transaction, never all in one. A record already stored with the same content
+is skipped, so if an import stops part-way (a crash, a full disk, Ctrl-C),
+run the same command again: it writes what is missing and every record ends
+up stored once.
+
+`
+
 func (m *Main) runImport(ctx context.Context, args []string) error {
 	fs, dbPath := m.flagSet("import")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), importHelp, handlers.ImportChunk)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -187,17 +211,21 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer f.Close()
-	x, err := handlers.ReadExport(f)
-	if err != nil {
-		return err
-	}
 	db, err := m.openDB(*dbPath)
 	if err != nil {
 		return err
 	}
-	if err := handlers.ImportData(ctx, db, x); err != nil {
+	res, err := (&handlers.Importer{DB: db}).ImportFile(ctx, f)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "imported %d leads, %d opportunities, %d activities into %s\n", len(x.Leads), len(x.Opportunities), len(x.Activities), db.Path())
+	written, skipped := res.Total()
+	fmt.Fprintf(m.Stdout, "imported %d leads, %d opportunities, %d activities and %d other records into %s in %d transactions",
+		res.Written["leads"], res.Written["opportunities"], res.Written["activities"],
+		written-res.Written["leads"]-res.Written["opportunities"]-res.Written["activities"], db.Path(), res.Chunks)
+	if skipped > 0 {
+		fmt.Fprintf(m.Stdout, "; %d records were stored already and were left as they are", skipped)
+	}
+	fmt.Fprintln(m.Stdout)
 	return nil
 }
