@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/touchbase/touchbase"
 )
@@ -15,7 +17,8 @@ func (tx *tx) Activity(id uint64) (*touchbase.Activity, error) {
 		return nil, touchbase.Errorf(touchbase.ENOTFOUND, "activity %d not found", id)
 	}
 	// The time key, or (in files written before) the whole key.
-	v := tx.bucket(activitiesBucket).Get(concat(tk[:8], u64(id)))
+	key := concat(tk[:8], u64(id))
+	v := tx.bucket(activitiesBucket).Get(key)
 	if v == nil {
 		return nil, fmt.Errorf("store: activity index points at missing activity %d", id)
 	}
@@ -23,7 +26,36 @@ func (tx *tx) Activity(id uint64) (*touchbase.Activity, error) {
 	if err := decodeActivity(v, a); err != nil {
 		return nil, fmt.Errorf("store: decode activity %d: %w", id, err)
 	}
+	fillFromKey(key, a)
 	return a, nil
+}
+
+// encodeStoredActivity encodes a as the activities bucket holds it (schema
+// version 6 on): without its ID and time, which its key already holds. A
+// time the key cannot hold exactly (zero, or outside what UnixNano can
+// hold, which the key clamps) stays in the value.
+func encodeStoredActivity(a *touchbase.Activity) ([]byte, error) {
+	lean := *a
+	lean.ID = 0
+	if a.At.After(minNanoTime) && a.At.Before(maxNanoTime) {
+		lean.At = time.Time{}
+	}
+	return encodeActivity(&lean)
+}
+
+// fillFromKey gives a, decoded from the value under key k of the
+// activities bucket, the ID and time that the value leaves to the key.
+// Activities written before schema version 6 hold both in their value, and
+// they agree with the key.
+func fillFromKey(k []byte, a *touchbase.Activity) {
+	if a.ID == 0 {
+		a.ID = idSuffix(k)
+	}
+	if a.At.IsZero() {
+		if n := int64(binary.BigEndian.Uint64(k[:8]) ^ (1 << 63)); n != math.MinInt64 && n != math.MaxInt64 {
+			a.At = time.Unix(0, n).UTC()
+		}
+	}
 }
 
 // CreateActivity stores a new activity and indexes it by lead and by
@@ -51,7 +83,7 @@ func (tx *tx) CreateActivities(as []*touchbase.Activity) error {
 	recs, byID := make([]entry, 0, len(as)), make([]entry, 0, len(as))
 	var byLead, byOpp []entry
 	for _, a := range as {
-		v, err := encodeActivity(a)
+		v, err := encodeStoredActivity(a)
 		if err != nil {
 			return fmt.Errorf("store: encode activity %d: %w", a.ID, err)
 		}
@@ -102,6 +134,7 @@ func (tx *tx) Activities(f touchbase.ActivityFilter, fn func(*touchbase.Activity
 		if err := decodeActivity(v, a); err != nil {
 			return fmt.Errorf("store: decode activity %d: %w", idSuffix(k), err)
 		}
+		fillFromKey(k, a)
 		if !matchActivity(a, f) {
 			return nil
 		}
@@ -120,6 +153,7 @@ func (tx *tx) Touches(f touchbase.ActivityFilter, fn func(*touchbase.Activity) e
 		if err := decodeTouch(v, a, ns); err != nil {
 			return fmt.Errorf("store: decode activity %d: %w", idSuffix(k), err)
 		}
+		fillFromKey(k, a)
 		if !matchActivity(a, f) {
 			return nil
 		}

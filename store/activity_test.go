@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -107,4 +108,59 @@ func TestTx_Activities_Stop(t *testing.T) {
 			t.Fatalf("Activities(%+v) called fn %d times, want 1", f, n)
 		}
 	}
+}
+
+// Ensure an activity keeps its ID and time though its value leaves them to
+// its key, and keeps a time the key cannot hold exactly (zero, or beyond
+// what UnixNano holds) in its value.
+func TestTx_CreateActivity_TimeInKey(t *testing.T) {
+	db := MustOpenDB(t)
+	times := []time.Time{
+		time.Date(2026, 11, 23, 9, 30, 0, 123456789, time.UTC),
+		time.Date(1960, 1, 2, 3, 4, 5, 6, time.UTC),
+		{},
+		time.Date(2500, 1, 1, 0, 0, 0, 7, time.UTC),
+		time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	var want []*touchbase.Activity
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		for i, at := range times {
+			a := &touchbase.Activity{Kind: touchbase.ActivityCall, Owner: "U1", At: at, LeadID: 1, Note: fmt.Sprint(i)}
+			if err := tx.CreateActivity(a); err != nil {
+				return err
+			}
+			want = append(want, a)
+		}
+		return nil
+	})
+	slices.SortFunc(want, func(a, b *touchbase.Activity) int { return a.At.Compare(b.At) })
+	MustView(t, db, func(tx touchbase.Tx) error {
+		for _, w := range want {
+			got, err := tx.Activity(w.ID)
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, w) {
+				t.Errorf("Activity(%d)=%+v, want %+v", w.ID, got, w)
+			}
+		}
+		for _, walk := range []func(touchbase.ActivityFilter, func(*touchbase.Activity) error) error{tx.Activities, tx.Touches} {
+			var got []touchbase.Activity
+			if err := walk(touchbase.ActivityFilter{LeadID: 1}, func(a *touchbase.Activity) error {
+				got = append(got, *a)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if len(got) != len(want) {
+				t.Fatalf("got %d activities, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i].ID != want[i].ID || !got[i].At.Equal(want[i].At) || got[i].At.IsZero() != want[i].At.IsZero() {
+					t.Errorf("activity %d: ID %d at %v, want ID %d at %v", i, got[i].ID, got[i].At, want[i].ID, want[i].At)
+				}
+			}
+		}
+		return nil
+	})
 }

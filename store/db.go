@@ -10,6 +10,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -54,14 +56,14 @@ var (
 	campaignsBucket     = []byte("campaigns")      // id → Campaign
 	campaignNamesBucket = []byte("campaign_names") // NameKey(name) → id
 
-	activitiesBucket  = []byte("activities")    // time key (nanos, id) → Activity
+	activitiesBucket  = []byte("activities")    // time key (nanos, id) → Activity (from version 6 without its ID and time)
 	activityIDsBucket = []byte("activity_ids")  // id → time key
 	activityLead      = []byte("activity_lead") // lead id, time key
 	activityOpp       = []byte("activity_opp")  // opportunity id, time key
 
 	handoffsBucket = []byte("handoffs") // id → Handoff
 
-	namesBucket = []byte("names") // word 0x00 kind id → 1 if word is the whole name, else 0
+	namesBucket = []byte("names") // word 0x00 kind short id → 1 if word is the whole name, else empty (0 before version 6)
 
 	// Schema version 2.
 	claimsBucket       = []byte("claims")         // claim key → time key of the claim
@@ -181,6 +183,65 @@ var migrations = []func(*bbolt.Tx) error{
 			}
 			return nil
 		})
+	},
+	// 5 → 6: a smaller file. The name index's keys end with the ID in as
+	// few bytes as hold it and a whole name's first word has no entry of
+	// its own (see nameEntries); it is rebuilt from the records. New
+	// activities leave their ID and time to their key; those already
+	// written hold both and still decode, so they are left as they are.
+	func(btx *bbolt.Tx) error {
+		if btx.Bucket(namesBucket) == nil {
+			return nil // a new file: nothing to index
+		}
+		if err := btx.DeleteBucket(namesBucket); err != nil {
+			return fmt.Errorf("drop the name index: %w", err)
+		}
+		names, err := btx.CreateBucket(namesBucket)
+		if err != nil {
+			return err
+		}
+		var es []entry
+		accountNames := make(map[uint64]string)
+		if err := btx.Bucket(accountsBucket).ForEach(func(_, v []byte) error {
+			a := new(touchbase.Account)
+			if err := decodeAccount(v, a); err != nil {
+				return err
+			}
+			accountNames[a.ID] = a.Name
+			es = append(es, nameEntries(kindAccount, a.ID, a.Name)...)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("index account names: %w", err)
+		}
+		if err := btx.Bucket(leadsBucket).ForEach(func(_, v []byte) error {
+			l := new(touchbase.Lead)
+			if err := decodeLead(v, l); err != nil {
+				return err
+			}
+			es = append(es, nameEntries(kindLead, l.ID, l.Name, l.Company)...)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("index lead names: %w", err)
+		}
+		if err := btx.Bucket(oppsBucket).ForEach(func(_, v []byte) error {
+			o := new(touchbase.Opportunity)
+			if err := decodeOpportunity(v, o); err != nil {
+				return err
+			}
+			es = append(es, nameEntries(kindOpportunity, o.ID, o.Name, accountNames[o.AccountID])...)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("index opportunity names: %w", err)
+		}
+		// In key order, into pages left as full as an in-order bucket's.
+		slices.SortFunc(es, func(a, b entry) int { return bytes.Compare(a.key, b.key) })
+		names.FillPercent = appendFill
+		for _, e := range es {
+			if err := names.Put(e.key, e.value); err != nil {
+				return fmt.Errorf("index names: %w", err)
+			}
+		}
+		return nil
 	},
 }
 

@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/store"
@@ -207,7 +210,7 @@ func TestDB_Open_MigrateV1(t *testing.T) {
 	db = MustOpenDBAt(t, path)
 	if got, err := store.StoredSchemaVersion(db); err != nil {
 		t.Fatal(err)
-	} else if want := uint64(5); got != want || want != store.SchemaVersion {
+	} else if want := uint64(6); got != want || want != store.SchemaVersion {
 		t.Fatalf("version=%d, want %d (SchemaVersion %d)", got, want, store.SchemaVersion)
 	}
 	want := []string{"claims", "claims_by_time", "conversations", "lead_owner_due", "opp_owner_due", "outbox", "outbox_due", "outbox_keys",
@@ -523,6 +526,135 @@ func TestDB_Backup_WhileWriting(t *testing.T) {
 			if got, want := l.ID, uint64(i+1); got != want {
 				t.Fatalf("ID=%d, want %d", got, want)
 			}
+		}
+		return nil
+	})
+}
+
+// section returns the lines of a Dump for bucket name.
+func section(dump, name string) string {
+	var out []string
+	in := false
+	for _, line := range strings.Split(dump, "\n") {
+		if line != "" && !strings.HasPrefix(line, " ") {
+			in = strings.HasPrefix(line, name+" (sequence ")
+		}
+		if in {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// Ensure a file of schema version 5 is upgraded when opened: its name index
+// is rebuilt as version 6 writes it, its activities, written whole, still
+// read as they did, and a record renamed after it leaves nothing of its old
+// name behind.
+func TestDB_Open_MigrateV5(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "touchbase.db")
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	s := seed(t, db)
+	fresh, err := store.Dump(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DowngradeTo(db, 5); err != nil {
+		t.Fatal(err)
+	}
+	old, err := store.Dump(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if section(old, "names") == section(fresh, "names") || section(old, "activities") == section(fresh, "activities") {
+		t.Fatal("the version 5 file writes names and activities as version 6 does")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db = MustOpenDBAt(t, path)
+	if got, err := store.StoredSchemaVersion(db); err != nil {
+		t.Fatal(err)
+	} else if got != store.SchemaVersion {
+		t.Fatalf("version=%d, want %d", got, store.SchemaVersion)
+	}
+	migrated, err := store.Dump(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := section(migrated, "names"), section(fresh, "names"); got != want {
+		t.Fatalf("names after the migration:\n%s\nwant:\n%s", got, want)
+	}
+	checkSeeded(t, db, s)
+
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		l, err := tx.Lead(s.lead.ID)
+		if err != nil {
+			return err
+		}
+		l.Name = "Jiro Suzuki"
+		return tx.UpdateLead(l)
+	})
+	MustView(t, db, func(tx touchbase.Tx) error {
+		if refs, err := tx.Search("taro", 0); err != nil {
+			return err
+		} else if len(refs) != 0 {
+			t.Errorf("Search(taro)=%v, want none after the rename", refs)
+		}
+		if refs, err := tx.Search("jiro", 0); err != nil {
+			return err
+		} else if want := []touchbase.Ref{{Kind: touchbase.RefLead, ID: s.lead.ID}}; !slices.Equal(refs, want) {
+			t.Errorf("Search(jiro)=%v, want %v", refs, want)
+		}
+		return nil
+	})
+}
+
+// Ensure a compacted copy holds what its source held, sequences too, and
+// takes new records after the last ID.
+func TestCompactInto(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "touchbase.db")
+	db := store.NewDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	s := seed(t, db)
+	want, err := store.Dump(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compacted := filepath.Join(dir, "compacted.db")
+	if err := store.CompactInto(compacted, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = MustOpenDBAt(t, compacted)
+	if got, err := store.Dump(db); err != nil {
+		t.Fatal(err)
+	} else if got != want {
+		t.Fatalf("compacted:\n%s\nwant:\n%s", got, want)
+	}
+	checkSeeded(t, db, s)
+	MustUpdate(t, db, func(tx touchbase.Tx) error {
+		l := &touchbase.Lead{Name: "Ken Ito", Status: touchbase.LeadNew}
+		if err := tx.CreateLead(l); err != nil {
+			return err
+		}
+		if l.ID != s.lead.ID+1 {
+			t.Errorf("new lead ID %d, want %d", l.ID, s.lead.ID+1)
 		}
 		return nil
 	})

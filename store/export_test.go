@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -59,6 +60,74 @@ var addedIn = map[uint64]struct{ buckets, metaKeys [][]byte }{
 	3: {[][]byte{renewalsBucket, renewalAccountBucket, renewalOwnerBucket, renewalDueBucket}, nil},
 	4: {[][]byte{conversationsBucket}, nil},
 	5: {[][]byte{leadOwnerDueBucket, oppOwnerDueBucket}, nil},
+	6: {nil, nil},
+}
+
+// rewrittenIn lists, for the schema versions that changed how records or
+// index keys are written, how DowngradeTo writes them back as the version
+// before did.
+var rewrittenIn = map[uint64]func(*bbolt.Tx) error{
+	6: downgradeV6,
+}
+
+// downgradeV6 writes the name index and the activities as version 5 did:
+// name keys ending with 8-byte IDs, an entry for a whole name's first word,
+// 0 for a word only; activities holding their ID and time.
+func downgradeV6(btx *bbolt.Tx) error {
+	type kv struct{ k, v []byte }
+	var names []kv
+	if err := btx.Bucket(namesBucket).ForEach(func(k, v []byte) error {
+		w, kind, id, ok := parseNameKey(k)
+		if !ok {
+			return fmt.Errorf("bad name key %x", k)
+		}
+		old := []byte{0}
+		if bytes.Equal(v, wholeName) {
+			old = wholeName
+		}
+		names = append(names, kv{concat(w, []byte{0, kind}, u64(id)), old})
+		if i := bytes.IndexByte(w, ' '); i >= 0 {
+			names = append(names, kv{concat(w[:i], []byte{0, kind}, u64(id)), []byte{0}})
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := btx.DeleteBucket(namesBucket); err != nil {
+		return err
+	}
+	b, err := btx.CreateBucket(namesBucket)
+	if err != nil {
+		return err
+	}
+	for _, e := range names {
+		// A first word that is also a whole name keeps its mark.
+		if prev := b.Get(e.k); prev != nil && bytes.Equal(prev, wholeName) {
+			continue
+		}
+		if err := b.Put(e.k, e.v); err != nil {
+			return err
+		}
+	}
+	var acts []kv
+	if err := btx.Bucket(activitiesBucket).ForEach(func(k, v []byte) error {
+		a := new(touchbase.Activity)
+		if err := decodeActivity(v, a); err != nil {
+			return err
+		}
+		fillFromKey(k, a)
+		full, err := encodeActivity(a)
+		acts = append(acts, kv{bytes.Clone(k), full})
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, e := range acts {
+		if err := btx.Bucket(activitiesBucket).Put(e.k, e.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DowngradeTo turns db's file into what schema version v wrote, as a file
@@ -67,6 +136,13 @@ var addedIn = map[uint64]struct{ buckets, metaKeys [][]byte }{
 func DowngradeTo(db *DB, v uint64) error {
 	return db.db.Update(func(btx *bbolt.Tx) error {
 		meta := btx.Bucket(metaBucket)
+		for w := schemaVersion; w > v; w-- {
+			if rewrite := rewrittenIn[w]; rewrite != nil {
+				if err := rewrite(btx); err != nil {
+					return fmt.Errorf("downgrade: version %d: %w", w, err)
+				}
+			}
+		}
 		for w := v + 1; w <= schemaVersion; w++ {
 			added, ok := addedIn[w]
 			if !ok {

@@ -1,5 +1,5 @@
 // Command touchbase runs the touchbase sales assistant: in a terminal
-// (console), and its maintenance jobs (export, import, backup).
+// (console), and its maintenance jobs (export, import, backup, compact).
 package main
 
 import (
@@ -133,6 +133,7 @@ Usage:
   touchbase import  [--db FILE] FILE
   touchbase backup  [--db FILE] FILE     (while serving too: asks the running touchbase)
   touchbase restore [--db FILE] FILE     (with touchbase stopped; keeps the file it replaces)
+  touchbase compact [--db FILE]          (with touchbase stopped; rewrites the file smaller, keeps the old one)
   touchbase teams-package --app-id GUID [--out touchbase-teams.zip]
   touchbase healthcheck [--addr HOST:PORT]
   touchbase config  check FILE | print [--config FILE]   (serve, console, jobs, export take --config FILE too)
@@ -181,6 +182,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runBackup(ctx, args[1:])
 	case "restore":
 		return m.runRestore(ctx, args[1:])
+	case "compact":
+		return m.runCompact(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(m.Stdout, "touchbase", version)
 		return nil

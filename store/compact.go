@@ -1,0 +1,72 @@
+package store
+
+import (
+	"os"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// compactTxSize is how many bytes of the copy one transaction of a
+// compaction writes before it commits.
+const compactTxSize = 64 << 20
+
+// CompactInto writes a compacted copy of the database src to the new file
+// path (one left there before is replaced) and verifies it with
+// VerifyFile. The copy holds the same buckets, keys, values and sequences,
+// each bucket written in key order into full pages, and none of the free
+// pages of src. The caller keeps src open, and so locked, until it is done
+// with the copy, so that no touchbase writes to src meanwhile.
+//
+// Keys written in random order (the indexes) leave bbolt's pages a half to
+// two thirds full, so the copy is smaller; it grows back as it is written
+// to, the first writes to a full page splitting it. The copy ends at its
+// last page, without the room bbolt leaves at the end of a file it grows.
+func CompactInto(path string, src *bbolt.DB) error {
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	dst, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	if err := bbolt.Compact(dst, src, compactTxSize); err != nil {
+		_ = dst.Close()
+		return err
+	}
+	var size int64
+	if err := dst.View(func(btx *bbolt.Tx) error {
+		size = btx.Size()
+		return nil
+	}); err != nil {
+		_ = dst.Close()
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	// bbolt grows a file by up to 16 MiB (bbolt.DefaultAllocSize) beyond
+	// its last page, room for the writes to come; the copy gives it back,
+	// and bbolt grows the file again when it is written to.
+	if err := truncateSync(path, size); err != nil {
+		return err
+	}
+	return VerifyFile(path)
+}
+
+// truncateSync cuts the file at path to size bytes and syncs it.
+func truncateSync(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(size); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
