@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -259,6 +260,15 @@ type DB struct {
 	closing bool
 	wake    chan struct{} // a nudge to the committer; buffered 1
 	stopped chan struct{} // closed when the committer has returned
+
+	commits, committed atomic.Uint64 // bbolt commits, and the Updates they held
+}
+
+// CommitStats returns how many bbolt transactions the group commit has
+// committed and how many Updates they held: their ratio is how many writes
+// share each fsync.
+func (db *DB) CommitStats() (commits, updates uint64) {
+	return db.commits.Load(), db.committed.Load()
 }
 
 // NewDB returns a DB for the file at path; Open opens it.
@@ -494,7 +504,10 @@ func (db *DB) commitGroup(t *tx, group []*update) {
 				r.err = fmt.Errorf("store: update: %w", err)
 			}
 		}
+		return
 	}
+	db.commits.Add(1)
+	db.committed.Add(uint64(kept))
 }
 
 // run calls fn on t, catching a panic so the committer survives it; the

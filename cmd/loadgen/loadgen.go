@@ -201,9 +201,19 @@ func runInProcess(ctx context.Context, o Options, full bool, c int, secret strin
 	}()
 	w := newWorkload("Company", secret, stub.URL()+"/response")
 	o.progress("%s, concurrency %d: loading…", s.name, c)
+	var commits0, updates0 uint64
+	if s.db != nil {
+		commits0, updates0 = s.db.CommitStats()
+	}
 	r, err = load(ctx, s.name, s.url, w, c, o)
 	if err != nil {
 		return r, err
+	}
+	if s.db != nil {
+		commits, updates := s.db.CommitStats()
+		if n := commits - commits0; n > 0 {
+			o.progress("%s, concurrency %d: %d writes in %d commits, %.1f a commit", s.name, c, updates-updates0, n, float64(updates-updates0)/float64(n))
+		}
 	}
 	if o.inspect != nil && s.db != nil {
 		s.wait()

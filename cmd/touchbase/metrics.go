@@ -71,6 +71,17 @@ func newMetrics(db handlers.DB) *metrics {
 	})
 	m.reg.MustRegister(m.commands, m.commandDur, m.requests, m.apiCalls, m.deliveries, m.jobRuns, m.jobDur, m.sent, depth,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The group commit: writes per fsync is updates ÷ commits.
+	if st, ok := db.(interface{ CommitStats() (uint64, uint64) }); ok {
+		m.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "touchbase_store_commits_total", Help: "bbolt transactions committed (each one fsync) by the store's group commit.",
+			}, func() float64 { c, _ := st.CommitStats(); return float64(c) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "touchbase_store_updates_committed_total", Help: "Writes committed; divided by touchbase_store_commits_total, the writes that shared each fsync.",
+			}, func() float64 { _, u := st.CommitStats(); return float64(u) }),
+		)
+	}
 	return m
 }
 

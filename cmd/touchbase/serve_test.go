@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -647,9 +648,22 @@ func TestServe_MetricsAndReady(t *testing.T) {
 		`touchbase_platform_api_calls_total{method="users.info",platform="slack",status="200"}`,
 		`touchbase_outbox_depth 0`,
 		`touchbase_job_runs_total{job="reminders",result="ok"}`,
+		`touchbase_store_commits_total `,
+		`touchbase_store_updates_committed_total `,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// The lead was written: at least one commit holding at least one write.
+	for _, name := range []string{"touchbase_store_commits_total ", "touchbase_store_updates_committed_total "} {
+		i := strings.Index(body, "\n"+name)
+		if i < 0 {
+			continue
+		}
+		v, _, _ := strings.Cut(body[i+1+len(name):], "\n")
+		if n, err := strconv.ParseFloat(v, 64); err != nil || n < 1 {
+			t.Errorf("%s= %q, want at least 1", name, v)
 		}
 	}
 }
