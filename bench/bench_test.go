@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,8 +148,15 @@ func TestLoadgenRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.tb != "1964 req/s, p99 130.7 ms" || r.sq != "verify-only: 30477 req/s, p99 14.5 ms" || r.ratio != "0.06x" {
-		t.Fatalf("row=%+v", r)
+	if r.tb != "1964 req/s, p99 130.7 ms" || r.sq != "verify-only: 30477 req/s, p99 14.5 ms" || r.ratio != "0.06x" || r.pass {
+		t.Fatalf("row=%+v, want 0.06x and not passing", r)
+	}
+	passing := strings.Replace(strings.Replace(table, "| 1964 |", "| 16000 |", 1), "| 130.7 ms |", "| 24.9 ms |", 1)
+	if err := os.WriteFile(path, []byte(passing), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := loadgenRow(path); err != nil || !r.pass {
+		t.Fatalf("row=%+v, %v: want 16000 of 30477 req/s with p99 24.9 ms to pass", r, err)
 	}
 	if err := os.WriteFile(path, []byte("| full | 200 | 1 | 0 | 5 | 1 ms | 1 ms | 1 ms | 1 ms |\n"), 0o644); err != nil {
 		t.Fatal(err)
