@@ -467,7 +467,7 @@ func (db *DB) commitGroup(t *tx, group []*update) {
 			r.err = err // its caller has gone: do not write for it
 			continue
 		}
-		r.err, r.panicked = run(t, r.fn)
+		r.panicked, r.err = run(t, r.fn)
 		if r.err == nil && r.panicked == nil {
 			if len(t.undo) > 0 {
 				kept++
@@ -512,13 +512,13 @@ func (db *DB) commitGroup(t *tx, group []*update) {
 
 // run calls fn on t, catching a panic so the committer survives it; the
 // panic is raised again in the caller of Update.
-func run(t *tx, fn func(touchbase.Tx) error) (err error, panicked any) {
+func run(t *tx, fn func(touchbase.Tx) error) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	return fn(t), nil
+	return nil, fn(t)
 }
 
 // Backup writes a consistent copy of the whole database to w while it keeps
