@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/touchbase/touchbase v0.0.0
-	go.etcd.io/bbolt v1.5.0
 	modernc.org/sqlite v1.62.0
 )
 
@@ -14,6 +13,7 @@ require (
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	go.etcd.io/bbolt v1.5.0 // indirect
 	golang.org/x/image v0.47.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect

@@ -23,8 +23,6 @@ import (
 	"slices"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/handlers"
 	"github.com/touchbase/touchbase/store"
@@ -317,15 +315,15 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // compactedSize writes the copy of the database at path that `touchbase
-// compact` would put in its place (store.CompactInto) to the file to, and
+// compact` would put in its place (store.Locked.CompactInto) to the file to, and
 // returns its size.
 func compactedSize(path, to string) (int64, error) {
-	src, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	src, err := store.Lock(path, true)
 	if err != nil {
 		return 0, err
 	}
 	defer src.Close()
-	if err := store.CompactInto(to, src); err != nil {
+	if err := src.CompactInto(to); err != nil {
 		return 0, err
 	}
 	return fileSize(to)

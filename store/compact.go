@@ -11,18 +11,40 @@ import (
 // compaction writes before it commits.
 const compactTxSize = 64 << 20
 
-// CompactInto writes a compacted copy of the database src to the new file
-// path (one left there before is replaced) and verifies it with
+// Locked is a database file opened only to be held: while it is open, no
+// other touchbase can open the file (bbolt's lock), so restore and compact
+// can copy it and swap it for another without a server writing to it.
+type Locked struct {
+	db *bbolt.DB
+}
+
+// Lock opens the database file at path and holds its lock, waiting a second
+// for another process that holds it; readOnly takes a shared lock, which
+// other readers may share.
+func Lock(path string, readOnly bool) (*Locked, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: readOnly, Timeout: time.Second})
+	if err != nil {
+		return nil, err
+	}
+	return &Locked{db: db}, nil
+}
+
+// Close lets the file go.
+func (l *Locked) Close() error { return l.db.Close() }
+
+// CompactInto writes a compacted copy of the locked database to the new
+// file path (one left there before is replaced) and verifies it with
 // VerifyFile. The copy holds the same buckets, keys, values and sequences,
 // each bucket written in key order into full pages, and none of the free
-// pages of src. The caller keeps src open, and so locked, until it is done
-// with the copy, so that no touchbase writes to src meanwhile.
+// pages of the source. Keep l locked until done with the copy, so that no
+// touchbase writes to the source meanwhile.
 //
 // Keys written in random order (the indexes) leave bbolt's pages a half to
 // two thirds full, so the copy is smaller; it grows back as it is written
 // to, the first writes to a full page splitting it. The copy ends at its
 // last page, without the room bbolt leaves at the end of a file it grows.
-func CompactInto(path string, src *bbolt.DB) error {
+func (l *Locked) CompactInto(path string) error {
+	src := l.db
 	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 		return err
 	}

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/store"
 	"github.com/touchbase/touchbase/store/storetest"
@@ -630,12 +628,12 @@ func TestCompactInto(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	src, err := bbolt.Open(path, 0o600, nil)
+	src, err := store.Lock(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	compacted := filepath.Join(dir, "compacted.db")
-	if err := store.CompactInto(compacted, src); err != nil {
+	if err := src.CompactInto(compacted); err != nil {
 		t.Fatal(err)
 	}
 	if err := src.Close(); err != nil {

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/touchbase/touchbase/store"
 )
 
@@ -145,7 +143,7 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 	// Hold the current file's lock while it is swapped, so that no
 	// touchbase starts on it meanwhile.
 	if _, err := os.Stat(path); err == nil {
-		cur, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+		cur, err := store.Lock(path, false)
 		if err != nil {
 			return fmt.Errorf("restore: %s is in use by another process (%v); stop it first. Nothing was changed", path, err)
 		}

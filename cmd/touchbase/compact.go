@@ -6,9 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"time"
-
-	"go.etcd.io/bbolt"
 
 	"github.com/touchbase/touchbase/store"
 )
@@ -39,13 +36,13 @@ func (m *Main) runCompact(_ context.Context, args []string) error {
 	}
 	// Hold the file's lock until the copy has taken its place, so that no
 	// touchbase writes to it meanwhile.
-	src, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	src, err := store.Lock(path, false)
 	if err != nil {
 		return fmt.Errorf("compact: %s is in use by another process (%v); stop it first. Nothing was changed", path, err)
 	}
 	defer src.Close()
 	tmp := path + ".compact.tmp"
-	if err := store.CompactInto(tmp, src); err != nil {
+	if err := src.CompactInto(tmp); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("compact: nothing was changed: %w", err)
 	}
