@@ -666,39 +666,18 @@ func encodeActivity(a *touchbase.Activity) ([]byte, error) {
 	return e.b, e.err
 }
 
-func decodeActivity(b []byte, a *touchbase.Activity) error {
-	d := newDec(b)
-	for d.next() {
-		switch d.num {
-		case 1:
-			a.ID = d.uint()
-		case 2:
-			a.Kind = intern(d.bytes(), touchbase.ActivityKinds)
-		case 3:
-			a.Owner = d.str()
-		case 4:
-			a.At = d.time()
-		case 5:
-			a.LeadID = d.uint()
-		case 6:
-			a.OpportunityID = d.uint()
-		case 7:
-			a.Note = d.str()
-		case 8:
-			a.NextStep = d.str()
-		case 9:
-			a.NextDate = d.date()
-		default:
-			d.skip()
-		}
-	}
-	return d.err
-}
+func decodeActivity(b []byte, a *touchbase.Activity) error { return decodeActivityAs(b, a, nil, true) }
 
 // decodeTouch decodes an activity as Tx.Touches hands it out: every field
 // but Note and NextStep, which are left empty, with the owner shared
 // through ns.
 func decodeTouch(b []byte, a *touchbase.Activity, ns names) error {
+	return decodeActivityAs(b, a, ns, false)
+}
+
+// decodeActivityAs decodes an activity, its owner shared through ns (nil
+// shares nothing), its note and next step read only when notes is true.
+func decodeActivityAs(b []byte, a *touchbase.Activity, ns names, notes bool) error {
 	d := newDec(b)
 	d.names = ns
 	for d.next() {
@@ -715,8 +694,16 @@ func decodeTouch(b []byte, a *touchbase.Activity, ns names) error {
 			a.LeadID = d.uint()
 		case 6:
 			a.OpportunityID = d.uint()
-		case 7, 8: // Note, NextStep: read past, as a string
-			d.bytes()
+		case 7, 8:
+			s := d.bytes() // read past it either way, as a string
+			if !notes {
+				break
+			}
+			if d.num == 7 {
+				a.Note = string(s)
+			} else {
+				a.NextStep = string(s)
+			}
 		case 9:
 			a.NextDate = d.date()
 		default:
