@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,6 +173,15 @@ func (o *Options) validate() error {
 
 // runInProcess runs one server (full or verify-only) at concurrency c.
 func runInProcess(ctx context.Context, o Options, full bool, c int, secret string, stub *slackStub) (r Result, err error) {
+	// Every goroutine started from here on (the server's, its committer's,
+	// the clients') carries the server's name in a CPU profile, so that
+	// `go tool pprof -tagfocus server=full` shows one server alone.
+	name := "verify-only"
+	if full {
+		name = "full"
+	}
+	defer pprof.SetGoroutineLabels(ctx)
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("server", name)))
 	dir, err := os.MkdirTemp("", "loadgen-")
 	if err != nil {
 		return r, err
