@@ -3,10 +3,15 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/touchbase/touchbase"
+	"github.com/touchbase/touchbase/handlers"
+	"github.com/touchbase/touchbase/store"
 )
 
 // seedOpportunities writes n open opportunities spread over the stages and
@@ -101,4 +106,62 @@ func BenchmarkLogActivity(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// timedDB is a store whose Updates add the time their fn took to inside:
+// the work the store's single committer does for each command, one fn after
+// another.
+type timedDB struct {
+	*store.DB
+	inside atomic.Int64 // nanoseconds
+}
+
+func (d *timedDB) Update(ctx context.Context, fn func(touchbase.Tx) error) error {
+	return d.DB.Update(ctx, func(tx touchbase.Tx) error {
+		start := time.Now()
+		defer func() { d.inside.Add(int64(time.Since(start))) }()
+		return fn(tx)
+	})
+}
+
+// BenchmarkLog200 measures /log from 200 reps' commands at once on a
+// workspace of 1,000 leads of 50 reps, as cmd/loadgen seeds it: parse,
+// resolve the name, write the activity and the lead through the group
+// commit, answer. tx-ns/op is the time each command's transaction took on
+// the committer, which runs them one after another: the bound on writes a
+// second however many cores serve the rest.
+func BenchmarkLog200(b *testing.B) {
+	const leads, reps = 1000, 50
+	tdb := &timedDB{DB: MustOpenDB(b)}
+	h := handlers.NewHandler(tdb, touchbase.DefaultConfig())
+	h.Now = func() time.Time { return monday }
+	ctx := context.Background()
+	rep := func(i int) handlers.User {
+		id := fmt.Sprintf("U%04d", i%reps)
+		return handlers.User{ID: id, Name: "rep" + id[1:], TimeZone: "Asia/Tokyo"}
+	}
+	for i := range leads {
+		if _, err := h.Handle(ctx, rep(i), fmt.Sprintf(`/lead "Person %d" company:"Company %d KK"`, i, i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tdb.inside.Store(0)
+	var n atomic.Int64
+	b.SetParallelism(max(1, 200/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(n.Add(1)) % leads
+			r, err := h.Handle(ctx, rep(i), fmt.Sprintf(`/log call "company %d" asked for pricing next:fri`, i))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if !strings.HasPrefix(r.Title, "Logged call with Person") {
+				b.Errorf("title %q", r.Title)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(tdb.inside.Load())/float64(b.N), "tx-ns/op")
 }
