@@ -21,15 +21,50 @@ type tx struct {
 	// undo is what the Update running on tx has written so far, to take
 	// back if it fails (see bucket); empty in a View.
 	undo []undo
+	// open holds the first buckets the transaction opened, each with a
+	// cursor for its lookups: a bbolt Get or Cursor allocates a cursor
+	// and grows its stack every time, and a read transaction opens a new
+	// *bbolt.Bucket on every Tx.Bucket. Both last as long as the bbolt
+	// transaction, which a group commit shares between Updates; rolling
+	// one Update back leaves them valid.
+	open  [openBuckets]openBucket
+	nopen int
+}
+
+// openBuckets is how many buckets a tx keeps open: more than a command
+// reads or writes. A transaction that opens more (an export) opens the
+// rest each time, as bbolt does.
+const openBuckets = 12
+
+// openBucket is a bucket the transaction opened, and its cursor for Get
+// and for the undo log, made on first use.
+type openBucket struct {
+	name []byte
+	b    *bbolt.Bucket
+	c    *bbolt.Cursor
 }
 
 // bucket returns the named bucket; Open created them all.
 func (tx *tx) bucket(name []byte) bucket {
+	for i := range tx.open[:tx.nopen] {
+		if o := &tx.open[i]; bytes.Equal(o.name, name) {
+			return bucket{Bucket: o.b, tx: tx, open: o}
+		}
+	}
 	b := tx.tx.Bucket(name)
-	if b != nil && tx.tx.Writable() {
+	if b == nil {
+		return bucket{tx: tx}
+	}
+	if tx.tx.Writable() {
 		b.FillPercent = fillPercent(name)
 	}
-	return bucket{Bucket: b, tx: tx}
+	if tx.nopen == len(tx.open) {
+		return bucket{Bucket: b, tx: tx}
+	}
+	o := &tx.open[tx.nopen]
+	*o = openBucket{name: name, b: b}
+	tx.nopen++
+	return bucket{Bucket: b, tx: tx, open: o}
 }
 
 // u64 returns v as 8 big-endian bytes, so keys sort in numeric order.

@@ -17,7 +17,31 @@ import (
 // an Update (TestWritesGoThroughUndoLog holds the package to it).
 type bucket struct {
 	*bbolt.Bucket
-	tx *tx
+	tx   *tx
+	open *openBucket // nil when tx keeps no more buckets open
+}
+
+// cursor returns the bucket's cursor for lookups that complete before they
+// return (Get, the undo log), which seek it afresh each time; walks take a
+// Cursor of their own.
+func (b bucket) cursor() *bbolt.Cursor {
+	if b.open == nil {
+		return b.Bucket.Cursor()
+	}
+	if b.open.c == nil {
+		b.open.c = b.Bucket.Cursor()
+	}
+	return b.open.c
+}
+
+// Get returns the value of key, or nil when key is missing, as bbolt's Get
+// does, through the bucket's one cursor.
+func (b bucket) Get(key []byte) []byte {
+	k, v := b.cursor().Seek(key)
+	if !bytes.Equal(k, key) {
+		return nil
+	}
+	return v
 }
 
 // undo is one step back: the value a key had (or that it had none) or the
@@ -33,13 +57,13 @@ type undo struct {
 
 // Put writes key → value, remembering what key held before.
 func (b bucket) Put(key, value []byte) error {
-	b.tx.remember(b.Bucket, key)
+	b.remember(key)
 	return b.Bucket.Put(key, value)
 }
 
 // Delete removes key, remembering what it held.
 func (b bucket) Delete(key []byte) error {
-	b.tx.remember(b.Bucket, key)
+	b.remember(key)
 	return b.Bucket.Delete(key)
 }
 
@@ -55,17 +79,18 @@ func (b bucket) SetSequence(v uint64) error {
 	return b.Bucket.SetSequence(v)
 }
 
-func (tx *tx) remember(b *bbolt.Bucket, key []byte) {
+// remember adds to the undo log what key holds before a write.
+func (b bucket) remember(key []byte) {
 	// Presence is asked of a cursor: Get cannot tell a key holding an
 	// empty value (every index entry) from a missing one. bbolt's slices
 	// are valid only until the next write, so the step keeps copies.
-	k, v := b.Cursor().Seek(key)
+	k, v := b.cursor().Seek(key)
 	had := k != nil && bytes.Equal(k, key)
-	u := undo{b: b, key: bytes.Clone(key), had: had}
+	u := undo{b: b.Bucket, key: bytes.Clone(key), had: had}
 	if had {
 		u.old = bytes.Clone(v)
 	}
-	tx.undo = append(tx.undo, u)
+	b.tx.undo = append(b.tx.undo, u)
 }
 
 func (tx *tx) rememberSequence(b *bbolt.Bucket) {
