@@ -94,13 +94,16 @@ func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
 	if err != nil {
 		return target{}, err
 	}
-	exact, prefix, err := candidates(tx, refs, w)
+	// The records the name matches exactly win; those it only prefixes
+	// (up to 49 of them) are read only when there are none.
+	cands, _, err := candidates(tx, refs, w, true)
 	if err != nil {
 		return target{}, err
 	}
-	cands := exact
 	if len(cands) == 0 {
-		cands = prefix
+		if _, cands, err = candidates(tx, refs, w, false); err != nil {
+			return target{}, err
+		}
 	}
 	switch len(cands) {
 	case 0:
@@ -119,9 +122,10 @@ func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
 }
 
 // candidates turns search results into the records w accepts, each once:
-// those whose name matched exactly, then those it prefixed. An account
-// stands for its open opportunities.
-func candidates(tx touchbase.Tx, refs []touchbase.Ref, w want) (exact, prefix []target, err error) {
+// those whose name matched exactly, then those it prefixed; with exactOnly,
+// the first alone, reading none of the others. An account stands for its
+// open opportunities.
+func candidates(tx touchbase.Tx, refs []touchbase.Ref, w want, exactOnly bool) (exact, prefix []target, err error) {
 	seen := map[string]bool{}
 	add := func(t target, isExact bool) {
 		if seen[t.ref()] {
@@ -135,6 +139,9 @@ func candidates(tx touchbase.Tx, refs []touchbase.Ref, w want) (exact, prefix []
 		}
 	}
 	for _, r := range refs {
+		if exactOnly && !r.Exact {
+			continue
+		}
 		switch r.Kind {
 		case touchbase.RefLead:
 			if w.leads == nil {
@@ -332,7 +339,7 @@ func (h *Handler) Suggest(ctx context.Context, u User, picker, query string) ([]
 			}
 			return nil
 		}
-		exact, prefix, err := candidates(tx, refs, w)
+		exact, prefix, err := candidates(tx, refs, w, false)
 		if err != nil {
 			return err
 		}
