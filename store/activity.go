@@ -111,8 +111,10 @@ func (tx *tx) CreateActivities(as []*touchbase.Activity) error {
 	if k := repeatedKey(byID); k != nil {
 		return touchbase.Errorf(touchbase.ECONFLICT, "activity %d is given twice", idSuffix(k))
 	}
+	// Every key ends with an activity's ID, which assignID found unused
+	// (or took from the sequence) and repeatedKey unique: all are new.
 	for _, es := range [][]entry{recs, byID, byLead, byOpp} {
-		if err := tx.putInOrder(es); err != nil {
+		if err := tx.putInOrder(es, true); err != nil {
 			return err
 		}
 	}

@@ -9,7 +9,8 @@ import (
 	"github.com/touchbase/touchbase"
 )
 
-// putInOrder writes es sorted by bucket, then key.
+// putInOrder writes es sorted by bucket, then key. With fresh, every key
+// is one that cannot be in its bucket yet (see bucket.putNew).
 //
 // bbolt holds the pages a transaction changes as nodes in memory and splits
 // them only at commit, so a key put in the middle of a node moves every key
@@ -19,7 +20,7 @@ import (
 // moving memory, and the first 20,000 leads, accounts and opportunities of
 // an import 22 s, their name entries all falling in the one node of an
 // empty bucket. In key order each put lands just after the one before.
-func (tx *tx) putInOrder(es []entry) error {
+func (tx *tx) putInOrder(es []entry, fresh bool) error {
 	sortEntries(es)
 	for start := 0; start < len(es); {
 		end := start + 1
@@ -28,7 +29,13 @@ func (tx *tx) putInOrder(es []entry) error {
 		}
 		b := tx.bucket(es[start].bucket)
 		for _, e := range es[start:end] {
-			if err := b.Put(e.key, e.value); err != nil {
+			var err error
+			if fresh {
+				err = b.putNew(e.key, e.value)
+			} else {
+				err = b.Put(e.key, e.value)
+			}
+			if err != nil {
 				return fmt.Errorf("store: put %s %x: %w", e.bucket, e.key, err)
 			}
 		}
@@ -84,8 +91,8 @@ func createBatch[T any](tx *tx, b []byte, kind string, rs []*T, id func(*T) *uin
 	if k := repeatedKey(recs); k != nil {
 		return touchbase.Errorf(touchbase.ECONFLICT, "%s %d is given twice", kind, idSuffix(k))
 	}
-	if err := tx.putInOrder(recs); err != nil {
+	if err := tx.putInOrder(recs, false); err != nil {
 		return err
 	}
-	return tx.putInOrder(index)
+	return tx.putInOrder(index, false)
 }

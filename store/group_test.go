@@ -259,7 +259,7 @@ func TestDB_Close_CommitsWaiting(t *testing.T) {
 // log's own methods write through to them.
 func TestWritesGoThroughUndoLog(t *testing.T) {
 	opens := map[string]bool{"bucket": true, "migrate": true, "PruneClaims": true, "VerifyFile": true}
-	writesThrough := map[string]bool{"Put": true, "Delete": true, "NextSequence": true, "SetSequence": true, "rollback": true}
+	writesThrough := map[string]bool{"Put": true, "replace": true, "putNew": true, "Delete": true, "NextSequence": true, "SetSequence": true, "rollback": true}
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)

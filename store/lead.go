@@ -25,42 +25,89 @@ func (tx *tx) CreateLead(l *touchbase.Lead) error {
 // none of them, when a given ID is taken or given twice. It writes each
 // bucket in key order (see putInOrder).
 func (tx *tx) CreateLeads(ls []*touchbase.Lead) error {
-	return createBatch(tx, leadsBucket, "lead", ls, func(l *touchbase.Lead) *uint64 { return &l.ID }, encodeLead, func(l *touchbase.Lead) []entry { return leadEntries(l, true) })
+	return createBatch(tx, leadsBucket, "lead", ls, func(l *touchbase.Lead) *uint64 { return &l.ID }, encodeLead, func(l *touchbase.Lead) []entry { return leadEntries(l, allLeadIndexes) })
 }
 
 // UpdateLead replaces a stored lead, or returns ENOTFOUND. Its index entries
 // move with it: they are computed from the stored lead and the new one.
 func (tx *tx) UpdateLead(l *touchbase.Lead) error {
-	old, err := tx.Lead(l.ID)
+	b, key := tx.bucket(leadsBucket), u64(l.ID)
+	v := b.Get(key)
+	if v == nil {
+		return touchbase.Errorf(touchbase.ENOTFOUND, "lead %d not found", l.ID)
+	}
+	old := new(touchbase.Lead)
+	if err := decodeLead(v, old); err != nil {
+		return fmt.Errorf("store: decode lead %d: %w", l.ID, err)
+	}
+	nv, err := encodeLead(l)
 	if err != nil {
-		return err
+		return fmt.Errorf("store: encode lead %x: %w", key, err)
 	}
-	if err := put(tx.bucket(leadsBucket), u64(l.ID), l, "lead", encodeLead); err != nil {
-		return err
+	if err := b.replace(key, v, nv); err != nil {
+		return fmt.Errorf("store: put lead %x: %w", key, err)
 	}
-	// A touch changes a lead's dates, not its names: the name words (the
-	// costly entries to work out) move only when a name does.
-	names := old.Name != l.Name || old.Company != l.Company
-	return tx.reindex(leadEntries(old, names), leadEntries(l, names))
+	// Only the indexes whose inputs changed move: a touch changes a lead's
+	// dates, not its owner, email or names (the costly entries to work out).
+	which := leadIndexesChanged(old, l)
+	if which == 0 {
+		return nil
+	}
+	return tx.reindex(leadEntries(old, which), leadEntries(l, which))
 }
 
-// leadEntries returns the index entries of l, with those of its names or
-// without.
-func leadEntries(l *touchbase.Lead, names bool) []entry {
+// leadIndexes is a set of a lead's indexes.
+type leadIndexes uint8
+
+const (
+	byLeadOwner leadIndexes = 1 << iota
+	byLeadDue
+	byLeadOwnerDue
+	byLeadEmail
+	byLeadName
+
+	allLeadIndexes = byLeadOwner | byLeadDue | byLeadOwnerDue | byLeadEmail | byLeadName
+)
+
+// leadIndexesChanged returns the indexes whose entries for old and for l may
+// differ: those made of a field that changed. (A lead keeps its ID.)
+func leadIndexesChanged(old, l *touchbase.Lead) leadIndexes {
+	var w leadIndexes
+	if old.Owner != l.Owner {
+		w |= byLeadOwner | byLeadOwnerDue
+	}
+	if old.Status.Open() != l.Status.Open() || old.NextFollowUp != l.NextFollowUp {
+		w |= byLeadDue | byLeadOwnerDue
+	}
+	if old.Email != l.Email {
+		w |= byLeadEmail
+	}
+	if old.Name != l.Name || old.Company != l.Company {
+		w |= byLeadName
+	}
+	return w
+}
+
+// leadEntries returns the index entries of l in the indexes of which.
+func leadEntries(l *touchbase.Lead, which leadIndexes) []entry {
 	es := make([]entry, 0, 8)
-	if l.Owner != "" {
+	if which&byLeadOwner != 0 && l.Owner != "" {
 		es = append(es, entry{leadOwnerBucket, strKey(l.Owner, l.ID), nil})
 	}
-	if l.Status.Open() && !l.NextFollowUp.IsZero() {
+	if which&byLeadDue != 0 && l.Status.Open() && !l.NextFollowUp.IsZero() {
 		es = append(es, entry{leadDueBucket, dateKey(l.NextFollowUp, l.ID), nil})
 	}
-	if k := ownerDueKey(l.Owner, l.Status.Open(), l.NextFollowUp, l.ID); k != nil {
-		es = append(es, entry{leadOwnerDueBucket, k, nil})
+	if which&byLeadOwnerDue != 0 {
+		if k := ownerDueKey(l.Owner, l.Status.Open(), l.NextFollowUp, l.ID); k != nil {
+			es = append(es, entry{leadOwnerDueBucket, k, nil})
+		}
 	}
-	if e := emailKey(l.Email); e != "" {
-		es = append(es, entry{leadEmailBucket, strKey(e, l.ID), nil})
+	if which&byLeadEmail != 0 {
+		if e := emailKey(l.Email); e != "" {
+			es = append(es, entry{leadEmailBucket, strKey(e, l.ID), nil})
+		}
 	}
-	if !names {
+	if which&byLeadName == 0 {
 		return es
 	}
 	return append(es, nameEntries(kindLead, l.ID, l.Name, l.Company)...)

@@ -156,6 +156,56 @@ func TestTx_UpdateLead_Indexes(t *testing.T) {
 	}
 }
 
+// Ensure UpdateLead leaves every index as creating the changed lead would
+// have: each change moves exactly the entries made of what it changed, in
+// the owner-and-date index too, and a touch that changes no indexed field
+// moves none.
+func TestTx_UpdateLead_SameAsCreated(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(l *touchbase.Lead)
+	}{
+		{"touched", func(l *touchbase.Lead) { l.Status, l.Touches = touchbase.LeadWorking, 1 }},
+		{"owner", func(l *touchbase.Lead) { l.Owner = "U2" }},
+		{"owner cleared", func(l *touchbase.Lead) { l.Owner = "" }},
+		{"follow-up", func(l *touchbase.Lead) { l.NextFollowUp = day(20) }},
+		{"follow-up cleared", func(l *touchbase.Lead) { l.NextFollowUp = touchbase.Date{} }},
+		{"closed", func(l *touchbase.Lead) { l.Status = touchbase.LeadDisqualified }},
+		{"email", func(l *touchbase.Lead) { l.Email = "taro@example.com" }},
+		{"email case", func(l *touchbase.Lead) { l.Email = "Taro@Acme.co.jp" }},
+		{"name", func(l *touchbase.Lead) { l.Name = "Jiro Yamada" }},
+		{"company", func(l *touchbase.Lead) { l.Company = "Beta KK" }},
+		{"everything", func(l *touchbase.Lead) {
+			l.Name, l.Company, l.Email, l.Owner, l.Status, l.NextFollowUp = "Jiro", "Beta", "", "U3", touchbase.LeadNurture, day(9)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lead := func() *touchbase.Lead {
+				return &touchbase.Lead{Name: "Taro Yamada", Company: "Acme KK", Owner: "U1", Email: "taro@acme.co.jp",
+					Status: touchbase.LeadNew, NextFollowUp: day(5)}
+			}
+			updated, created := MustOpenDB(t), MustOpenDB(t)
+			l := lead()
+			MustUpdate(t, updated, func(tx touchbase.Tx) error { return tx.CreateLead(l) })
+			tt.change(l)
+			MustUpdate(t, updated, func(tx touchbase.Tx) error { return tx.UpdateLead(l) })
+			want := lead()
+			tt.change(want)
+			MustUpdate(t, created, func(tx touchbase.Tx) error { return tx.CreateLead(want) })
+			got, err := store.Dump(updated)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, err := store.Dump(created); err != nil {
+				t.Fatal(err)
+			} else if got != want {
+				t.Fatalf("after UpdateLead:\n%s\nwant, as created:\n%s", got, want)
+			}
+		})
+	}
+}
+
 // Ensure a renamed lead is found by its new name only.
 func TestTx_UpdateLead_Names(t *testing.T) {
 	db := MustOpenDB(t)

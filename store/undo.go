@@ -61,6 +61,22 @@ func (b bucket) Put(key, value []byte) error {
 	return b.Bucket.Put(key, value)
 }
 
+// replace writes key → value over old, the value key holds now (read by
+// the caller since the Update's last write to b): the undo log keeps old
+// without looking key up again.
+func (b bucket) replace(key, old, value []byte) error {
+	b.tx.undo = append(b.tx.undo, undo{b: b.Bucket, key: bytes.Clone(key), had: true, old: bytes.Clone(old)})
+	return b.Bucket.Put(key, value)
+}
+
+// putNew writes key → value for a key that cannot be in b yet (it ends
+// with the ID of a record being created): the undo log takes it back by
+// deleting key, without looking it up first.
+func (b bucket) putNew(key, value []byte) error {
+	b.tx.undo = append(b.tx.undo, undo{b: b.Bucket, key: bytes.Clone(key)})
+	return b.Bucket.Put(key, value)
+}
+
 // Delete removes key, remembering what it held.
 func (b bucket) Delete(key []byte) error {
 	b.remember(key)
