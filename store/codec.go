@@ -148,15 +148,27 @@ func (e *enc) setErr(err error) {
 // left out unless keepEmpty: an element of a list must stay to keep its
 // place.
 func (e *enc) msg(n int, keepEmpty bool, fn func(*enc)) {
-	sub := enc{b: make([]byte, 0, 64)}
-	fn(&sub)
-	if sub.err != nil {
-		e.setErr(sub.err)
-	}
-	if len(sub.b) > 0 || keepEmpty {
-		e.tag(n, wireBytes)
-		e.b = binary.AppendUvarint(e.b, uint64(len(sub.b)))
-		e.b = append(e.b, sub.b...)
+	// The message is written in place after its tag and a one-byte
+	// length, which most are short enough for; a longer one is moved up
+	// to make room for its length. (A buffer of its own cost two
+	// allocations a message, five a BANT.)
+	start := len(e.b)
+	e.tag(n, wireBytes)
+	at := len(e.b)
+	e.b = append(e.b, 0)
+	fn(e)
+	size := len(e.b) - at - 1
+	switch {
+	case size == 0 && !keepEmpty:
+		e.b = e.b[:start]
+	case size < 0x80:
+		e.b[at] = byte(size)
+	default:
+		var l [binary.MaxVarintLen64]byte
+		k := binary.PutUvarint(l[:], uint64(size))
+		e.b = append(e.b, l[:k-1]...)
+		copy(e.b[at+k:], e.b[at+1:at+1+size])
+		copy(e.b[at:], l[:k])
 	}
 }
 
