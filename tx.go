@@ -106,6 +106,10 @@ type Tx interface {
 	// matches query (see NameKey): exact key matches first, then prefixes of
 	// the whole name or of one of its words. At most limit, each once.
 	Search(query string, limit int) ([]Ref, error)
+	// SearchKey is Search for a query already made its NameKey, so that a
+	// caller that knows the query before its transaction can work the key
+	// out outside it.
+	SearchKey(key string, limit int) ([]Ref, error)
 }
 
 // RefKind names the kind of record a Ref points at.

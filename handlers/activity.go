@@ -48,6 +48,7 @@ func (c *call) log() (*Reply, error) {
 		}
 		next = d
 	}
+	c.prepareNames(1)
 	reply := &Reply{}
 	err := c.update(func(tx touchbase.Tx) error {
 		t, err := c.resolveLong(tx, 1, wantTouchable)

@@ -223,6 +223,10 @@ type call struct {
 	today   touchbase.Date
 	// registered is set once the caller's rep record is known current.
 	registered bool
+	// nameKeys are the NameKeys of the names the command searched for,
+	// in nameKeyBuf unless more than /log's three.
+	nameKeys   []queryKey
+	nameKeyBuf [3]queryKey
 }
 
 func (c *call) cfg() *touchbase.Config { return c.h.Config }

@@ -90,7 +90,7 @@ func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
 	if kind, id, ok := parseRef(query); ok {
 		return c.loadRef(tx, kind, id, w)
 	}
-	refs, err := tx.Search(query, 50)
+	refs, err := tx.SearchKey(c.nameKey(query), 50)
 	if err != nil {
 		return target{}, err
 	}
@@ -243,7 +243,7 @@ func (c *call) resolveLong(tx touchbase.Tx, argIndex int, w want) (target, error
 		if _, _, ok := parseRef(args[argIndex]); ok {
 			break
 		}
-		refs, err := tx.Search(query, 5)
+		refs, err := tx.SearchKey(c.nameKey(query), 5)
 		if err != nil {
 			return target{}, err
 		}
@@ -261,6 +261,36 @@ func (c *call) resolveLong(tx touchbase.Tx, argIndex int, w want) (target, error
 		c.cmd = saved
 	}
 	return c.resolve(tx, argIndex, w)
+}
+
+// nameKey returns the NameKey of query, worked out once per call. A
+// command works out those of the names it will resolve before its
+// transaction (see prepareNames), which the store's one writer runs after
+// those of other commands.
+func (c *call) nameKey(query string) string {
+	for _, k := range c.nameKeys {
+		if k.query == query {
+			return k.key
+		}
+	}
+	key := touchbase.NameKey(query)
+	if c.nameKeys == nil {
+		c.nameKeys = c.nameKeyBuf[:0]
+	}
+	c.nameKeys = append(c.nameKeys, queryKey{query, key})
+	return key
+}
+
+// queryKey is a name as typed and its NameKey.
+type queryKey struct{ query, key string }
+
+// prepareNames works out the keys that resolveLong searches for the name at
+// argIndex: the name alone and joined with up to two following words.
+func (c *call) prepareNames(argIndex int) {
+	args := c.cmd.Args
+	for n := min(3, len(args)-argIndex); n >= 1; n-- {
+		c.nameKey(strings.Join(args[argIndex:argIndex+n], " "))
+	}
 }
 
 // parseRef reads lead#12 or opp#7.

@@ -107,7 +107,12 @@ func parseNameKey(k []byte) (word []byte, kind byte, id uint64, ok bool) {
 // ID. The walk is one cursor seek: it reads the equal words, then prefixes
 // only until limit records are found.
 func (tx *tx) Search(query string, limit int) ([]touchbase.Ref, error) {
-	q := []byte(touchbase.NameKey(query))
+	return tx.SearchKey(touchbase.NameKey(query), limit)
+}
+
+// SearchKey is Search for key, a query's NameKey.
+func (tx *tx) SearchKey(key string, limit int) ([]touchbase.Ref, error) {
+	q := []byte(key)
 	if len(q) == 0 {
 		return nil, nil
 	}
