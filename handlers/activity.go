@@ -49,20 +49,28 @@ func (c *call) log() (*Reply, error) {
 		next = d
 	}
 	c.prepareNames(1)
+	cad := c.cfg().Cadence
 	reply := &Reply{}
+	// What the answer is made of, read in the transaction; the answer is
+	// written after it, off the store's one writer.
+	var (
+		t       target
+		touches *int
+		label   string
+		note    string
+	)
 	err := c.update(func(tx touchbase.Tx) error {
-		t, err := c.resolveLong(tx, 1, wantTouchable)
+		var err error
+		t, err = c.resolveLong(tx, 1, wantTouchable)
 		if err != nil {
 			return err
 		}
 		// The words after the name are the note.
-		note := strings.TrimSpace(strings.Join(c.cmd.Args[2:], " "))
+		note = strings.TrimSpace(strings.Join(c.cmd.Args[2:], " "))
 		a := &touchbase.Activity{
 			Kind: kind, Owner: c.user.ID, At: c.now.UTC(), Note: note,
 			NextStep: c.cmd.Opts["step"], NextDate: next,
 		}
-		var touches *int
-		var label string
 		var due *touchbase.Date
 		if l := t.lead; l != nil {
 			if err := c.authorize(tx, l.Owner, l.Label()); err != nil {
@@ -85,7 +93,6 @@ func (c *call) log() (*Reply, error) {
 			o.LastTouch, o.UpdatedAt = a.At, a.At
 		}
 		*touches++
-		cad := c.cfg().Cadence
 		if next.IsZero() {
 			var running bool
 			cal, _ := c.calendar(tx, c.user.ID)
@@ -103,30 +110,28 @@ func (c *call) log() (*Reply, error) {
 		} else {
 			err = tx.UpdateOpportunity(t.opp)
 		}
-		if err != nil {
-			return err
-		}
-		count := fmt.Sprintf("touch %d of %d", *touches, cad.Touches)
-		if *touches > cad.Touches {
-			count = fmt.Sprintf("touch %d, past the cadence of %d", *touches, cad.Touches)
-		}
-		reply.Title = fmt.Sprintf("Logged %s with %s — %s. Next follow-up: %s.", kind, label, count, formatDate(next))
-		if note != "" {
-			reply.Lines = append([]string{"“" + note + "”"}, reply.Lines...)
-		}
-		if a.NextStep != "" {
-			reply.Lines = append(reply.Lines, "Next step: "+a.NextStep)
-		}
-		reply.Actions = []Action{{Label: "Snooze 1 day", Command: "snooze " + t.ref() + " tomorrow"}}
-		if t.lead != nil {
-			reply.Actions = append(reply.Actions, Action{Label: "Qualify", Command: "qualify " + t.ref()}, Action{Label: "Move to nurture", Command: "nurture " + t.ref()})
-		} else {
-			reply.Actions = append(reply.Actions, Action{Label: "Next stage", Command: "stage " + t.ref() + " next"})
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	count := fmt.Sprintf("touch %d of %d", *touches, cad.Touches)
+	if *touches > cad.Touches {
+		count = fmt.Sprintf("touch %d, past the cadence of %d", *touches, cad.Touches)
+	}
+	reply.Title = fmt.Sprintf("Logged %s with %s — %s. Next follow-up: %s.", kind, label, count, formatDate(next))
+	if note != "" {
+		reply.Lines = append([]string{"“" + note + "”"}, reply.Lines...)
+	}
+	if step := c.cmd.Opts["step"]; step != "" {
+		reply.Lines = append(reply.Lines, "Next step: "+step)
+	}
+	ref := t.ref()
+	reply.Actions = []Action{{Label: "Snooze 1 day", Command: "snooze " + ref + " tomorrow"}}
+	if t.lead != nil {
+		reply.Actions = append(reply.Actions, Action{Label: "Qualify", Command: "qualify " + ref}, Action{Label: "Move to nurture", Command: "nurture " + ref})
+	} else {
+		reply.Actions = append(reply.Actions, Action{Label: "Next stage", Command: "stage " + ref + " next"})
 	}
 	return reply, nil
 }

@@ -126,12 +126,22 @@ func (c *call) resolve(tx touchbase.Tx, argIndex int, w want) (target, error) {
 // the first alone, reading none of the others. An account stands for its
 // open opportunities.
 func candidates(tx touchbase.Tx, refs []touchbase.Ref, w want, exactOnly bool) (exact, prefix []target, err error) {
-	seen := map[string]bool{}
+	type record struct {
+		lead bool
+		id   uint64
+	}
+	seen := map[record]bool{}
 	add := func(t target, isExact bool) {
-		if seen[t.ref()] {
+		r := record{lead: t.lead != nil}
+		if r.lead {
+			r.id = t.lead.ID
+		} else {
+			r.id = t.opp.ID
+		}
+		if seen[r] {
 			return
 		}
-		seen[t.ref()] = true
+		seen[r] = true
 		if isExact {
 			exact = append(exact, t)
 		} else {
