@@ -351,11 +351,10 @@ func findRep(tx touchbase.Tx, s string) (*touchbase.Rep, error) {
 // zone's, plus the configured holidays.
 func (c *call) calendar(tx touchbase.Tx, rep string) (touchbase.Calendar, *time.Location) {
 	zone := ""
-	if r, err := tx.Rep(rep); err == nil {
-		zone = r.TimeZone
-	}
 	if rep == c.user.ID && c.user.TimeZone != "" {
-		zone = c.user.TimeZone
+		zone = c.user.TimeZone // the caller's own, as the platform knows it now
+	} else if r, err := tx.Rep(rep); err == nil {
+		zone = r.TimeZone
 	}
 	teams, _ := tx.Teams()
 	return touchbase.CalendarFor(zone, touchbase.TeamOf(teams, rep), c.cfg().Calendar.Holidays), c.h.location(c.ctx, zone)
