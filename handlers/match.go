@@ -305,6 +305,9 @@ func (c *call) prepareNames(argIndex int) {
 
 // parseRef reads lead#12 or opp#7.
 func parseRef(s string) (touchbase.RefKind, uint64, bool) {
+	if strings.IndexByte(s, '#') < 0 {
+		return "", 0, false // a name: spare it the lower-casing
+	}
 	kind, num, ok := strings.Cut(strings.ToLower(s), "#")
 	if !ok {
 		return "", 0, false
