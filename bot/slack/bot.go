@@ -170,10 +170,18 @@ func commandLine(command, text string) string {
 	return strings.TrimSpace(command + " " + unescape(text))
 }
 
+// unescaper undoes Slack's escaping of what the rep typed (&, <, >). It is
+// built once: building a Replacer costs more than running it, and a Replacer
+// is safe for concurrent use.
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
 // unescape undoes Slack's escaping of what the rep typed (&, <, >); the
 // mentions Slack inserts (<@U123|name>, <#C123|name>) are literal already.
 func unescape(s string) string {
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	if strings.IndexByte(s, '&') < 0 {
+		return s // nothing escaped: most commands
+	}
+	return unescaper.Replace(s)
 }
 
 // slashCommand runs a slash command and returns the immediate answer (nil
