@@ -42,6 +42,8 @@ type Bot struct {
 	mu    sync.Mutex
 	users map[string]cachedUser
 	wg    sync.WaitGroup // answers still being posted to response_url
+
+	answers sync.Pool // *[]byte: buffers for writing answers (writeJSON)
 }
 
 type cachedUser struct {
@@ -121,16 +123,8 @@ func newRef() string {
 	return hex.EncodeToString(p)
 }
 
-// ephemeral is a slash-command or response_url answer seen only by the rep.
-type ephemeral struct {
-	ResponseType    string          `json:"response_type,omitempty"`
-	Text            string          `json:"text"`
-	Blocks          []slackgo.Block `json:"blocks,omitempty"`
-	ReplaceOriginal bool            `json:"replace_original"`
-}
-
 func ephemeralOf(r *handlers.Reply) *ephemeral {
-	return &ephemeral{ResponseType: "ephemeral", Text: FallbackText(r), Blocks: Blocks(r)}
+	return &ephemeral{ResponseType: "ephemeral", Text: FallbackText(r), Blocks: kitBlocks(r)}
 }
 
 // postResponse posts an answer to a response_url.
@@ -138,11 +132,8 @@ func (b *Bot) postResponse(ctx context.Context, url string, r *handlers.Reply) {
 	if url == "" {
 		return
 	}
-	body, err := encodeEphemeral(ephemeralOf(r))
-	if err != nil {
-		b.Logger.ErrorContext(ctx, "encode response", slog.Any("error", err))
-		return
-	}
+	e := ephemeralOf(r)
+	body := e.appendJSON(make([]byte, 0, e.sizeHint()))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		b.Logger.ErrorContext(ctx, "response_url", slog.Any("error", err))

@@ -91,19 +91,35 @@ func (b *Bot) verified(next func(http.ResponseWriter, *http.Request, []byte)) ht
 	}
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+// maxPooledAnswer bounds the buffers kept for writing answers: a rare
+// answer of 50 blocks should not hold its memory for good.
+const maxPooledAnswer = 16 << 10
+
+// writeJSON writes v as JSON, as json.Encoder would (with a newline), and
+// an empty 200 for nil. Answers to commands are written by hand into a
+// buffer kept for the next one: the response copies what it is given.
+func (b *Bot) writeJSON(w http.ResponseWriter, v any) {
 	if v == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if e, ok := v.(*ephemeral); ok {
-		if b, err := encodeEphemeral(e); err == nil {
-			_, _ = w.Write(append(b, '\n'))
-			return
-		}
+	e, ok := v.(*ephemeral)
+	if !ok {
+		_ = json.NewEncoder(w).Encode(v)
+		return
 	}
-	_ = json.NewEncoder(w).Encode(v)
+	p, _ := b.answers.Get().(*[]byte)
+	if p == nil {
+		p = new([]byte)
+		*p = make([]byte, 0, e.sizeHint())
+	}
+	buf := append(e.appendJSON((*p)[:0]), '\n')
+	_, _ = w.Write(buf)
+	if cap(buf) <= maxPooledAnswer {
+		*p = buf
+		b.answers.Put(p)
+	}
 }
 
 func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -118,7 +134,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) 
 		Command: form.Get("command"), Text: form.Get("text"), ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
 	}
 	if resp := b.slashCommand(r.Context(), sc); resp != nil {
-		writeJSON(w, resp)
+		b.writeJSON(w, resp)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -137,7 +153,7 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, b.interaction(r.Context(), &cb))
+	b.writeJSON(w, b.interaction(r.Context(), &cb))
 }
 
 func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
