@@ -151,6 +151,21 @@ func (b *Bot) postResponse(ctx context.Context, url string, r *handlers.Reply) {
 	}
 }
 
+// slashRequest is what touchbase reads of a slash command: from the form
+// Slack posts in HTTP mode, from slack-go's SlashCommand in Socket Mode.
+type slashRequest struct {
+	userID, userName, channelID string
+	command, text               string
+	responseURL, triggerID      string
+}
+
+func slashRequestOf(sc *slackgo.SlashCommand) slashRequest {
+	return slashRequest{
+		userID: sc.UserID, userName: sc.UserName, channelID: sc.ChannelID,
+		command: sc.Command, text: sc.Text, responseURL: sc.ResponseURL, triggerID: sc.TriggerID,
+	}
+}
+
 // modalVerbs open a form when typed without arguments.
 var modalVerbs = map[string]bool{"lead": true, "log": true, "deal": true, "convert": true, "qualify": true}
 
@@ -178,14 +193,14 @@ func unescape(s string) string {
 // slashCommand runs a slash command and returns the immediate answer (nil
 // for an empty 200, as after opening a modal). It acknowledges within
 // AckTimeout: slower work finishes through response_url.
-func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *ephemeral {
-	line := commandLine(sc.Command, sc.Text)
+func (b *Bot) slashCommand(ctx context.Context, sc slashRequest) *ephemeral {
+	line := commandLine(sc.command, sc.text)
 	cmd, err := handlers.ParseCommand(line)
 	if err != nil {
 		return ephemeralOf(b.errorReply(ctx, err))
 	}
-	if modalVerbs[cmd.Verb] && len(cmd.Args) == 0 && len(cmd.Opts) == 0 && sc.TriggerID != "" {
-		if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, nil); err != nil {
+	if modalVerbs[cmd.Verb] && len(cmd.Args) == 0 && len(cmd.Opts) == 0 && sc.triggerID != "" {
+		if err := b.openModal(ctx, sc.triggerID, cmd.Verb, nil); err != nil {
 			return ephemeralOf(b.errorReply(ctx, err))
 		}
 		return nil
@@ -208,7 +223,7 @@ func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *epheme
 		}
 		mu.Unlock()
 		if r != nil {
-			b.postResponse(ctx, sc.ResponseURL, r)
+			b.postResponse(ctx, sc.responseURL, r)
 		}
 	}()
 	t := time.NewTimer(b.AckTimeout)
@@ -240,22 +255,22 @@ func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *epheme
 // It runs on a goroutine of its own, where the server's recover does not
 // reach: a panic is answered and logged here as an internal error, instead
 // of ending the process.
-func (b *Bot) runCommand(ctx context.Context, sc slackgo.SlashCommand, cmd *handlers.Command) (r *handlers.Reply) {
+func (b *Bot) runCommand(ctx context.Context, sc slashRequest, cmd *handlers.Command) (r *handlers.Reply) {
 	defer func() {
 		if p := recover(); p != nil {
 			r = b.errorReply(ctx, fmt.Errorf("slack: panic running /%s: %v\n%s", cmd.Verb, p, debug.Stack()))
 		}
 	}()
-	u := b.user(ctx, sc.UserID, sc.UserName)
-	if sc.ChannelID != "" {
-		u.Channel = "<#" + sc.ChannelID + ">"
+	u := b.user(ctx, sc.userID, sc.userName)
+	if sc.channelID != "" {
+		u.Channel = "<#" + sc.channelID + ">"
 	}
 	r, err := b.Handler.Run(ctx, u, cmd)
 	switch {
 	case err != nil:
 		r = b.errorReply(ctx, err)
-	case r.Form != nil && sc.TriggerID != "":
-		if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, r.Form); err != nil {
+	case r.Form != nil && sc.triggerID != "":
+		if err := b.openModal(ctx, sc.triggerID, cmd.Verb, r.Form); err != nil {
 			r = b.errorReply(ctx, err)
 		} else {
 			r = nil
