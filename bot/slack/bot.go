@@ -44,6 +44,7 @@ type Bot struct {
 	wg    sync.WaitGroup // answers still being posted to response_url
 
 	answers sync.Pool // *[]byte: buffers for writing answers (writeJSON)
+	timers  sync.Pool // *time.Timer: stopped, for ackTimer
 }
 
 type cachedUser struct {
@@ -205,41 +206,23 @@ func (b *Bot) slashCommand(ctx context.Context, sc slashRequest) *ephemeral {
 		}
 		return nil
 	}
-	var mu sync.Mutex
-	late := false // Slack was answered "working on it": post the result
-	done := make(chan *handlers.Reply, 1)
+	run := &slashRun{b: b, ctx: ctx, sc: sc, cmd: cmd, done: make(chan *handlers.Reply, 1)}
 	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		// The command outlives the request when it is slow: Slack has been
-		// answered, and the rep gets the result through response_url.
-		ctx := context.WithoutCancel(ctx)
-		r := b.runCommand(ctx, sc, cmd)
-		mu.Lock()
-		if !late {
-			done <- r
-			mu.Unlock()
-			return
-		}
-		mu.Unlock()
-		if r != nil {
-			b.postResponse(ctx, sc.responseURL, r)
-		}
-	}()
-	t := time.NewTimer(b.AckTimeout)
-	defer t.Stop()
+	go run.run()
+	t := b.ackTimer()
+	defer b.releaseAckTimer(t)
 	var r *handlers.Reply
 	select {
-	case r = <-done:
+	case r = <-run.done:
 	case <-t.C:
-		mu.Lock()
+		run.mu.Lock()
 		select {
-		case r = <-done:
+		case r = <-run.done:
 		default:
-			late = true
+			run.late = true
 		}
-		mu.Unlock()
-		if late {
+		run.mu.Unlock()
+		if run.late {
 			return &ephemeral{ResponseType: "ephemeral", Text: "Working on it…"}
 		}
 	}
@@ -247,6 +230,61 @@ func (b *Bot) slashCommand(ctx context.Context, sc slashRequest) *ephemeral {
 		return nil
 	}
 	return ephemeralOf(r)
+}
+
+// slashRun is a slash command running on a goroutine of its own, and what
+// it shares with the request waiting for it: in one allocation.
+type slashRun struct {
+	b    *Bot
+	ctx  context.Context
+	sc   slashRequest
+	cmd  *handlers.Command
+	done chan *handlers.Reply
+
+	mu   sync.Mutex
+	late bool // Slack was answered "working on it": post the result
+}
+
+func (c *slashRun) run() {
+	b := c.b
+	defer b.wg.Done()
+	// The command outlives the request when it is slow: Slack has been
+	// answered, and the rep gets the result through response_url.
+	ctx := context.WithoutCancel(c.ctx)
+	r := b.runCommand(ctx, c.sc, c.cmd)
+	c.mu.Lock()
+	if !c.late {
+		c.done <- r
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	if r != nil {
+		b.postResponse(ctx, c.sc.responseURL, r)
+	}
+}
+
+// ackTimer returns a timer that fires after AckTimeout. Timers are kept
+// across commands (releaseAckTimer): one is needed for every command.
+func (b *Bot) ackTimer() *time.Timer {
+	if t, ok := b.timers.Get().(*time.Timer); ok {
+		t.Reset(b.AckTimeout)
+		return t
+	}
+	return time.NewTimer(b.AckTimeout)
+}
+
+// releaseAckTimer stops t and keeps it for the next command, its channel
+// empty: a time it holds is drained (as timer channels may still be
+// buffered under GODEBUG asynctimerchan=1), so no command can read it.
+func (b *Bot) releaseAckTimer(t *time.Timer) {
+	if !t.Stop() {
+		select {
+		case <-t.C:
+		default:
+		}
+	}
+	b.timers.Put(t)
 }
 
 // runCommand runs a slash command for slashCommand and returns the answer,
