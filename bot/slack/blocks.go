@@ -69,17 +69,19 @@ func kitBlocks(r *handlers.Reply) []kitBlock {
 	if r == nil {
 		return nil
 	}
-	var head, tail []kitBlock
+	var head [1]kitBlock // the title, when there is one
+	nhead := 0
 	if t := strings.TrimSpace(r.Title); t != "" {
-		head = []kitBlock{mrkdwnSection("tb_title", mrkdwn(t, maxSectionText))}
+		head[0], nhead = mrkdwnSection(kitID{name: "tb_title"}, mrkdwn(t, maxSectionText)), 1
 	}
+	var tail []kitBlock
 	fields := fieldSections(r.Fields)
 	lines, counts := lineSections(r.Lines)
 	tail = warningBlocks(tail, r.Warnings)
 	tail = choiceBlocks(tail, r.Choices)
 	tail = actionBlocks(tail, r)
 
-	budget := maxMessageBlocks - len(head) - len(tail)
+	budget := maxMessageBlocks - nhead - len(tail)
 	body := fields[:min(len(fields), max(budget, 0))]
 	budget -= len(body)
 	items := itemBlocks(r.Items, budget-min(len(lines), 2))
@@ -93,16 +95,16 @@ func kitBlocks(r *handlers.Reply) []kitBlock {
 			shown += n
 		}
 		lines = lines[:keep]
-		more = []kitBlock{{kind: kitContext, id: "tb_more", texts: []string{fmt.Sprintf("…and %d more", len(r.Lines)-shown)}}}
+		more = []kitBlock{{kind: kitContext, id: kitID{name: "tb_more"}, texts: []string{fmt.Sprintf("…and %d more", len(r.Lines)-shown)}}}
 	default:
 		lines = nil
 	}
-	n := len(head) + len(body) + len(items) + len(lines) + len(more) + len(tail)
+	n := nhead + len(body) + len(items) + len(lines) + len(more) + len(tail)
 	if n == 0 {
 		return nil
 	}
 	out := make([]kitBlock, 0, n)
-	for _, part := range [...][]kitBlock{head, body, items, lines, more, tail} {
+	for _, part := range [...][]kitBlock{head[:nhead], body, items, lines, more, tail} {
 		out = append(out, part...)
 	}
 	return out[:min(len(out), maxMessageBlocks)]
@@ -119,21 +121,21 @@ func itemBlocks(items []handlers.Item, budget int) []kitBlock {
 		}
 		if len(out)+n > budget-1 && i < len(items)-1 || len(out)+n > budget {
 			if budget-len(out) >= 1 {
-				out = append(out, kitBlock{kind: kitContext, id: "tb_items_more", texts: []string{fmt.Sprintf("…and %d more", len(items)-i)}})
+				out = append(out, kitBlock{kind: kitContext, id: kitID{name: "tb_items_more"}, texts: []string{fmt.Sprintf("…and %d more", len(items)-i)}})
 			}
 			break
 		}
 		id := "tb_item_" + strconv.Itoa(i+1)
-		out = append(out, mrkdwnSection(id, mrkdwn(it.Text, maxSectionText)))
+		out = append(out, mrkdwnSection(kitID{name: "tb_item_", n: i + 1}, mrkdwn(it.Text, maxSectionText)))
 		var buttons []kitButton
 		for j, a := range it.Actions {
 			if !buttonValueFits(a.Command) {
 				continue
 			}
-			buttons = append(buttons, kitButton{actionID: id + "_" + strconv.Itoa(j+1), value: a.Command, label: clipText(a.Label, maxButtonText), primary: a.Primary})
+			buttons = append(buttons, kitButton{actionID: kitID{name: id + "_", n: j + 1}, value: a.Command, label: clipText(a.Label, maxButtonText), primary: a.Primary})
 		}
 		if len(buttons) > 0 {
-			out = append(out, kitBlock{kind: kitActions, id: id + "_actions", buttons: buttons[:min(len(buttons), maxActionElems)]})
+			out = append(out, kitBlock{kind: kitActions, id: kitID{name: id + "_actions"}, buttons: buttons[:min(len(buttons), maxActionElems)]})
 		}
 	}
 	return out
@@ -184,7 +186,7 @@ func oneLine(s string) string {
 	return s
 }
 
-func mrkdwnSection(id, text string) kitBlock {
+func mrkdwnSection(id kitID, text string) kitBlock {
 	return kitBlock{kind: kitSection, id: id, text: text}
 }
 
@@ -215,7 +217,7 @@ func fieldSections(fields []handlers.Field) []kitBlock {
 	}
 	var out []kitBlock
 	for i := 0; i < len(texts); i += maxFields {
-		out = append(out, kitBlock{kind: kitFields, id: "tb_fields_" + strconv.Itoa(len(out)+1), texts: texts[i:min(i+maxFields, len(texts))]})
+		out = append(out, kitBlock{kind: kitFields, id: kitID{name: "tb_fields_", n: len(out) + 1}, texts: texts[i:min(i+maxFields, len(texts))]})
 	}
 	return out
 }
@@ -226,14 +228,19 @@ func lineSections(lines []string) ([]kitBlock, []int) {
 	var out []kitBlock
 	var counts []int
 	var b strings.Builder
-	n, size := 0, 0 // lines and characters in b
-	blank := 0      // lines of blank sections left out, counted as shown
+	var first string // the section's text while it is one line, not copied into b
+	n, size := 0, 0  // lines and characters in the section
+	blank := 0       // lines of blank sections left out, counted as shown
 	flush := func() {
 		if n == 0 {
 			return
 		}
-		if strings.TrimSpace(b.String()) != "" {
-			out = append(out, mrkdwnSection("tb_lines_"+strconv.Itoa(len(out)+1), b.String()))
+		text := first
+		if n > 1 {
+			text = b.String()
+		}
+		if strings.TrimSpace(text) != "" {
+			out = append(out, mrkdwnSection(kitID{name: "tb_lines_", n: len(out) + 1}, text))
 			counts = append(counts, n+blank)
 			blank = 0
 		} else {
@@ -248,11 +255,17 @@ func lineSections(lines []string) ([]kitBlock, []int) {
 		if n > 0 && size+1+w > maxSectionText {
 			flush()
 		}
-		if n > 0 {
+		switch n {
+		case 0:
+			first = s
+		case 1:
+			b.WriteString(first)
+			fallthrough
+		default:
 			b.WriteByte('\n')
+			b.WriteString(s)
 			size++
 		}
-		b.WriteString(s)
 		size += w
 		n++
 	}
@@ -273,7 +286,7 @@ func warningBlocks(out []kitBlock, warnings []string) []kitBlock {
 		}
 	}
 	for i, n := 0, 1; i < len(texts); i, n = i+maxContextElems, n+1 {
-		out = append(out, kitBlock{kind: kitContext, id: "tb_warnings_" + strconv.Itoa(n), texts: texts[i:min(i+maxContextElems, len(texts))]})
+		out = append(out, kitBlock{kind: kitContext, id: kitID{name: "tb_warnings_", n: n}, texts: texts[i:min(i+maxContextElems, len(texts))]})
 	}
 	return out
 }
@@ -309,19 +322,19 @@ func choiceBlocks(out []kitBlock, choices []handlers.Choice) []kitBlock {
 			list = append(list, label)
 		}
 		if buttonValueFits(c.Command) {
-			buttons = append(buttons, kitButton{actionID: ChoiceActionPrefix + num, value: c.Command, label: clipText(label, maxButtonText)})
+			buttons = append(buttons, kitButton{actionID: kitID{name: ChoiceActionPrefix, n: i + 1}, value: c.Command, label: clipText(label, maxButtonText)})
 		}
 	}
 	if cut {
 		lines, _ := lineSections(list)
 		for i, l := range lines {
-			l.id = "tb_choice_list_" + strconv.Itoa(i+1)
+			l.id = kitID{name: "tb_choice_list_", n: i + 1}
 			out = append(out, l)
 		}
 	}
 	out = actionsBlocks(out, "tb_choices_", buttons)
 	if dropped {
-		out = append(out, kitBlock{kind: kitContext, id: "tb_choices_dropped",
+		out = append(out, kitBlock{kind: kitContext, id: kitID{name: "tb_choices_dropped"},
 			texts: []string{"Some matches are too long to offer as buttons: run the command again with the name in full."}})
 	}
 	return out
@@ -341,7 +354,7 @@ func actionBlocks(out []kitBlock, r *handlers.Reply) []kitBlock {
 	if f := r.Form; f != nil && f.Kind == handlers.FormBANT && f.Target != "" {
 		cmd := (&handlers.Command{Verb: "qualify", Args: []string{f.Target}}).String()
 		if buttonValueFits(cmd) {
-			buttons = append(buttons, kitButton{actionID: FormAction, value: cmd, label: "Answer BANT", primary: true})
+			buttons = append(buttons, kitButton{actionID: kitID{name: FormAction}, value: cmd, label: "Answer BANT", primary: true})
 		}
 	}
 	for i, a := range r.Actions {
@@ -352,7 +365,7 @@ func actionBlocks(out []kitBlock, r *handlers.Reply) []kitBlock {
 		if label == "" {
 			label = a.Command
 		}
-		buttons = append(buttons, kitButton{actionID: ActionPrefix + strconv.Itoa(i+1), value: a.Command, label: clipText(label, maxButtonText), primary: a.Primary})
+		buttons = append(buttons, kitButton{actionID: kitID{name: ActionPrefix, n: i + 1}, value: a.Command, label: clipText(label, maxButtonText), primary: a.Primary})
 	}
 	return actionsBlocks(out, "tb_actions_", buttons)
 }
@@ -378,7 +391,7 @@ func buttonValueFits(cmd string) bool {
 // actionsBlocks appends buttons to out in actions blocks of at most 25.
 func actionsBlocks(out []kitBlock, idPrefix string, buttons []kitButton) []kitBlock {
 	for i, n := 0, 1; i < len(buttons); i, n = i+maxActionElems, n+1 {
-		out = append(out, kitBlock{kind: kitActions, id: idPrefix + strconv.Itoa(n), buttons: buttons[i:min(i+maxActionElems, len(buttons))]})
+		out = append(out, kitBlock{kind: kitActions, id: kitID{name: idPrefix, n: n}, buttons: buttons[i:min(i+maxActionElems, len(buttons))]})
 	}
 	return out
 }

@@ -32,7 +32,7 @@ const (
 // kitBlock is one block of an answer.
 type kitBlock struct {
 	kind    kitKind
-	id      string
+	id      kitID
 	text    string      // kitSection
 	texts   []string    // kitFields: the fields; kitContext: the elements
 	buttons []kitButton // kitActions
@@ -40,8 +40,35 @@ type kitBlock struct {
 
 // kitButton is a button; its label is plain text with emoji.
 type kitButton struct {
-	actionID, value, label string
-	primary                bool
+	actionID     kitID
+	value, label string
+	primary      bool
+}
+
+// kitID is a block or action id: name, followed by n when n > 0. The
+// numbers are written with the answer, not joined to the name for it.
+type kitID struct {
+	name string
+	n    int
+}
+
+func (id kitID) String() string {
+	if id.n <= 0 {
+		return id.name
+	}
+	return id.name + strconv.Itoa(id.n)
+}
+
+func (id kitID) empty() bool { return id.name == "" && id.n <= 0 }
+
+// appendJSON appends id as a JSON string.
+func (id kitID) appendJSON(dst []byte) []byte {
+	dst = appendJSONString(dst, id.name)
+	if id.n <= 0 {
+		return dst
+	}
+	dst = strconv.AppendInt(dst[:len(dst)-1], int64(id.n), 10) // inside the quotes
+	return append(dst, '"')
 }
 
 // slack returns k as slack-go's block.
@@ -52,20 +79,20 @@ func (k *kitBlock) slack() slackgo.Block {
 		for i, t := range k.texts {
 			fields[i] = mrkdwnText(t)
 		}
-		return slackgo.NewSectionBlock(nil, fields, nil, slackgo.SectionBlockOptionBlockID(k.id))
+		return slackgo.NewSectionBlock(nil, fields, nil, slackgo.SectionBlockOptionBlockID(k.id.String()))
 	case kitActions:
 		var elems []slackgo.BlockElement // nil for nil, as appendJSON writes it
 		if k.buttons != nil {
 			elems = make([]slackgo.BlockElement, 0, len(k.buttons))
 		}
 		for _, b := range k.buttons {
-			e := slackgo.NewButtonBlockElement(b.actionID, b.value, slackgo.NewTextBlockObject(slackgo.PlainTextType, b.label, true, false))
+			e := slackgo.NewButtonBlockElement(b.actionID.String(), b.value, slackgo.NewTextBlockObject(slackgo.PlainTextType, b.label, true, false))
 			if b.primary {
 				e.WithStyle(slackgo.StylePrimary)
 			}
 			elems = append(elems, e)
 		}
-		return slackgo.NewActionBlock(k.id, elems...)
+		return slackgo.NewActionBlock(k.id.String(), elems...)
 	case kitContext:
 		var elems []slackgo.MixedElement
 		if k.texts != nil {
@@ -74,9 +101,9 @@ func (k *kitBlock) slack() slackgo.Block {
 		for _, t := range k.texts {
 			elems = append(elems, mrkdwnText(t))
 		}
-		return slackgo.NewContextBlock(k.id, elems...)
+		return slackgo.NewContextBlock(k.id.String(), elems...)
 	default:
-		return slackgo.NewSectionBlock(mrkdwnText(k.text), nil, nil, slackgo.SectionBlockOptionBlockID(k.id))
+		return slackgo.NewSectionBlock(mrkdwnText(k.text), nil, nil, slackgo.SectionBlockOptionBlockID(k.id.String()))
 	}
 }
 
@@ -100,12 +127,12 @@ func (e *ephemeral) sizeHint() int {
 	n := 64 + len(e.ResponseType) + len(e.Text)
 	for i := range e.Blocks {
 		k := &e.Blocks[i]
-		n += 64 + len(k.id) + len(k.text)
+		n += 64 + len(k.id.name) + len(k.text)
 		for _, t := range k.texts {
 			n += 32 + len(t)
 		}
 		for _, b := range k.buttons {
-			n += 128 + len(b.actionID) + len(b.value) + len(b.label)
+			n += 128 + len(b.actionID.name) + len(b.value) + len(b.label)
 		}
 	}
 	return n
@@ -180,9 +207,9 @@ func (b *kitButton) appendJSON(dst []byte) []byte {
 	dst = append(dst, `{"type":"button","text":{"type":"plain_text","text":`...)
 	dst = appendJSONString(dst, b.label)
 	dst = append(dst, `,"emoji":true}`...)
-	if b.actionID != "" {
+	if !b.actionID.empty() {
 		dst = append(dst, `,"action_id":`...)
-		dst = appendJSONString(dst, b.actionID)
+		dst = b.actionID.appendJSON(dst)
 	}
 	if b.value != "" {
 		dst = append(dst, `,"value":`...)
@@ -194,12 +221,12 @@ func (b *kitButton) appendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-func appendBlockID(dst []byte, id string) []byte {
-	if id == "" {
+func appendBlockID(dst []byte, id kitID) []byte {
+	if id.empty() {
 		return dst
 	}
 	dst = append(dst, `,"block_id":`...)
-	return appendJSONString(dst, id)
+	return id.appendJSON(dst)
 }
 
 func appendMrkdwnText(dst []byte, s string) []byte {
