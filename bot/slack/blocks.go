@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
@@ -50,44 +51,69 @@ const (
 // messages of their own); a BANT Form becomes a button that asks it
 // (FormAction).
 func Blocks(r *handlers.Reply) []slackgo.Block {
+	kit := kitBlocks(r)
+	if len(kit) == 0 {
+		return nil
+	}
+	out := make([]slackgo.Block, len(kit))
+	for i := range kit {
+		out[i] = kit[i].slack()
+	}
+	return out
+}
+
+// kitBlocks lays r out as Blocks describes, in the kit's plain blocks: the
+// answer to a command is written from them straight (see kit.go), and
+// Blocks turns them into slack-go's for the Web API.
+func kitBlocks(r *handlers.Reply) []kitBlock {
 	if r == nil {
 		return nil
 	}
-	var head, body, tail []slackgo.Block
+	var head [1]kitBlock // the title, when there is one
+	nhead := 0
 	if t := strings.TrimSpace(r.Title); t != "" {
-		head = append(head, mrkdwnSection("tb_title", mrkdwn(t, maxSectionText)))
+		head[0], nhead = mrkdwnSection(kitID{name: "tb_title"}, mrkdwn(t, maxSectionText)), 1
 	}
+	var tail []kitBlock
 	fields := fieldSections(r.Fields)
 	lines, counts := lineSections(r.Lines)
-	tail = append(tail, warningBlocks(r.Warnings)...)
-	tail = append(tail, choiceBlocks(r.Choices)...)
-	tail = append(tail, actionBlocks(r)...)
+	tail = warningBlocks(tail, r.Warnings)
+	tail = choiceBlocks(tail, r.Choices)
+	tail = actionBlocks(tail, r)
 
-	budget := maxMessageBlocks - len(head) - len(tail)
-	body = append(body, fields[:min(len(fields), max(budget, 0))]...)
+	budget := maxMessageBlocks - nhead - len(tail)
+	body := fields[:min(len(fields), max(budget, 0))]
 	budget -= len(body)
 	items := itemBlocks(r.Items, budget-min(len(lines), 2))
-	body = append(body, items...)
 	budget -= len(items)
-	if len(lines) <= budget {
-		body = append(body, lines...)
-	} else if budget > 0 {
+	var more []kitBlock
+	switch {
+	case len(lines) <= budget:
+	case budget > 0:
 		keep, shown := budget-1, 0
 		for _, n := range counts[:keep] {
 			shown += n
 		}
-		body = append(body, lines[:keep]...)
-		body = append(body, slackgo.NewContextBlock("tb_more",
-			mrkdwnText(fmt.Sprintf("…and %d more", len(r.Lines)-shown))))
+		lines = lines[:keep]
+		more = []kitBlock{{kind: kitContext, id: kitID{name: "tb_more"}, texts: []string{fmt.Sprintf("…and %d more", len(r.Lines)-shown)}}}
+	default:
+		lines = nil
 	}
-	out := append(append(head, body...), tail...)
+	n := nhead + len(body) + len(items) + len(lines) + len(more) + len(tail)
+	if n == 0 {
+		return nil
+	}
+	out := make([]kitBlock, 0, n)
+	for _, part := range [...][]kitBlock{head[:nhead], body, items, lines, more, tail} {
+		out = append(out, part...)
+	}
 	return out[:min(len(out), maxMessageBlocks)]
 }
 
 // itemBlocks renders list items, each a section and its own buttons, within
 // budget blocks; items that do not fit end in "…and N more".
-func itemBlocks(items []handlers.Item, budget int) []slackgo.Block {
-	var out []slackgo.Block
+func itemBlocks(items []handlers.Item, budget int) []kitBlock {
+	var out []kitBlock
 	for i, it := range items {
 		n := 1
 		if len(it.Actions) > 0 {
@@ -95,25 +121,21 @@ func itemBlocks(items []handlers.Item, budget int) []slackgo.Block {
 		}
 		if len(out)+n > budget-1 && i < len(items)-1 || len(out)+n > budget {
 			if budget-len(out) >= 1 {
-				out = append(out, slackgo.NewContextBlock("tb_items_more", mrkdwnText(fmt.Sprintf("…and %d more", len(items)-i))))
+				out = append(out, kitBlock{kind: kitContext, id: kitID{name: "tb_items_more"}, texts: []string{fmt.Sprintf("…and %d more", len(items)-i)}})
 			}
 			break
 		}
 		id := "tb_item_" + strconv.Itoa(i+1)
-		out = append(out, mrkdwnSection(id, mrkdwn(it.Text, maxSectionText)))
-		var buttons []slackgo.BlockElement
+		out = append(out, mrkdwnSection(kitID{name: "tb_item_", n: i + 1}, mrkdwn(it.Text, maxSectionText)))
+		var buttons []kitButton
 		for j, a := range it.Actions {
 			if !buttonValueFits(a.Command) {
 				continue
 			}
-			b := slackgo.NewButtonBlockElement(id+"_"+strconv.Itoa(j+1), a.Command, plainText(a.Label, maxButtonText))
-			if a.Primary {
-				b.WithStyle(slackgo.StylePrimary)
-			}
-			buttons = append(buttons, b)
+			buttons = append(buttons, kitButton{actionID: kitID{name: id + "_", n: j + 1}, value: a.Command, label: clipText(a.Label, maxButtonText), primary: a.Primary})
 		}
 		if len(buttons) > 0 {
-			out = append(out, slackgo.NewActionBlock(id+"_actions", buttons[:min(len(buttons), maxActionElems)]...))
+			out = append(out, kitBlock{kind: kitActions, id: kitID{name: id + "_actions"}, buttons: buttons[:min(len(buttons), maxActionElems)]})
 		}
 	}
 	return out
@@ -127,18 +149,45 @@ func FallbackText(r *handlers.Reply) string {
 	if r == nil {
 		return ""
 	}
-	t := strings.Join(strings.Fields(r.Title), " ")
+	t := oneLine(r.Title)
 	for _, l := range r.Lines {
 		if t != "" {
 			break
 		}
-		t = strings.Join(strings.Fields(l), " ")
+		t = oneLine(l)
 	}
 	return mrkdwn(t, maxSectionText)
 }
 
-func mrkdwnSection(id, text string) *slackgo.SectionBlock {
-	return slackgo.NewSectionBlock(mrkdwnText(text), nil, nil, slackgo.SectionBlockOptionBlockID(id))
+// oneLine is strings.Join(strings.Fields(s), " "): s on one line, its runs
+// of white space made one space. Most text is that already, and is returned
+// as it is.
+func oneLine(s string) string {
+	space := true // before the start: a leading space is to go
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			if space {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			space = true
+		case r < utf8.RuneSelf && r >= 0x20 || r >= utf8.RuneSelf && !unicode.IsSpace(r):
+			space = false
+		default: // \t \n \v \f \r, other control characters, or Unicode space
+			if unicode.IsSpace(r) {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			space = false
+		}
+	}
+	if space && s != "" {
+		return strings.Join(strings.Fields(s), " ") // a trailing space
+	}
+	return s
+}
+
+func mrkdwnSection(id kitID, text string) kitBlock {
+	return kitBlock{kind: kitSection, id: id, text: text}
 }
 
 func mrkdwnText(s string) *slackgo.TextBlockObject {
@@ -150,8 +199,8 @@ func plainText(s string, limit int) *slackgo.TextBlockObject {
 }
 
 // fieldSections renders fields as "*Label*\nvalue", ten to a section.
-func fieldSections(fields []handlers.Field) []slackgo.Block {
-	var texts []*slackgo.TextBlockObject
+func fieldSections(fields []handlers.Field) []kitBlock {
+	var texts []string
 	for _, f := range fields {
 		label, value := strings.TrimSpace(f.Label), strings.TrimSpace(f.Value)
 		var s string
@@ -164,31 +213,34 @@ func fieldSections(fields []handlers.Field) []slackgo.Block {
 			s = "*" + mrkdwn(label, 100) + "*\n"
 			s += mrkdwn(value, maxFieldText-utf8.RuneCountInString(s))
 		}
-		texts = append(texts, mrkdwnText(s))
+		texts = append(texts, s)
 	}
-	var out []slackgo.Block
+	var out []kitBlock
 	for i := 0; i < len(texts); i += maxFields {
-		b := slackgo.NewSectionBlock(nil, texts[i:min(i+maxFields, len(texts))], nil,
-			slackgo.SectionBlockOptionBlockID("tb_fields_"+strconv.Itoa(len(out)+1)))
-		out = append(out, b)
+		out = append(out, kitBlock{kind: kitFields, id: kitID{name: "tb_fields_", n: len(out) + 1}, texts: texts[i:min(i+maxFields, len(texts))]})
 	}
 	return out
 }
 
 // lineSections packs lines into as few sections as their length allows, and
 // returns how many lines each section holds.
-func lineSections(lines []string) ([]slackgo.Block, []int) {
-	var out []slackgo.Block
+func lineSections(lines []string) ([]kitBlock, []int) {
+	var out []kitBlock
 	var counts []int
 	var b strings.Builder
-	n, size := 0, 0 // lines and characters in b
-	blank := 0      // lines of blank sections left out, counted as shown
+	var first string // the section's text while it is one line, not copied into b
+	n, size := 0, 0  // lines and characters in the section
+	blank := 0       // lines of blank sections left out, counted as shown
 	flush := func() {
 		if n == 0 {
 			return
 		}
-		if strings.TrimSpace(b.String()) != "" {
-			out = append(out, mrkdwnSection("tb_lines_"+strconv.Itoa(len(out)+1), b.String()))
+		text := first
+		if n > 1 {
+			text = b.String()
+		}
+		if strings.TrimSpace(text) != "" {
+			out = append(out, mrkdwnSection(kitID{name: "tb_lines_", n: len(out) + 1}, text))
 			counts = append(counts, n+blank)
 			blank = 0
 		} else {
@@ -203,11 +255,17 @@ func lineSections(lines []string) ([]slackgo.Block, []int) {
 		if n > 0 && size+1+w > maxSectionText {
 			flush()
 		}
-		if n > 0 {
+		switch n {
+		case 0:
+			first = s
+		case 1:
+			b.WriteString(first)
+			fallthrough
+		default:
 			b.WriteByte('\n')
+			b.WriteString(s)
 			size++
 		}
-		b.WriteString(s)
 		size += w
 		n++
 	}
@@ -218,31 +276,33 @@ func lineSections(lines []string) ([]slackgo.Block, []int) {
 	return out, counts
 }
 
-func warningBlocks(warnings []string) []slackgo.Block {
-	var elems []slackgo.MixedElement
+// warningBlocks appends the warnings to out, in small print.
+func warningBlocks(out []kitBlock, warnings []string) []kitBlock {
+	var texts []string
 	for _, w := range warnings {
 		if w = strings.TrimSpace(w); w != "" {
 			const prefix = ":warning: "
-			elems = append(elems, mrkdwnText(prefix+mrkdwn(w, maxSectionText-len(prefix))))
+			texts = append(texts, prefix+mrkdwn(w, maxSectionText-len(prefix)))
 		}
 	}
-	var out []slackgo.Block
-	for i := 0; i < len(elems); i += maxContextElems {
-		id := "tb_warnings_" + strconv.Itoa(len(out)+1)
-		out = append(out, slackgo.NewContextBlock(id, elems[i:min(i+maxContextElems, len(elems))]...))
+	for i, n := 0, 1; i < len(texts); i, n = i+maxContextElems, n+1 {
+		out = append(out, kitBlock{kind: kitContext, id: kitID{name: "tb_warnings_", n: n}, texts: texts[i:min(i+maxContextElems, len(texts))]})
 	}
 	return out
 }
 
-// choiceBlocks renders the candidates of an ambiguous name as buttons. When
-// a label is too long for a button it is cut, and the full labels are then
-// listed above the buttons, numbered like them: the end of a label (the
-// owner, the stage) is often what tells two records apart.
-func choiceBlocks(choices []handlers.Choice) []slackgo.Block {
+// choiceBlocks appends to out the candidates of an ambiguous name as
+// buttons. When a label is too long for a button it is cut, and the full
+// labels are then listed above the buttons, numbered like them: the end of
+// a label (the owner, the stage) is often what tells two records apart.
+func choiceBlocks(out []kitBlock, choices []handlers.Choice) []kitBlock {
+	if len(choices) == 0 {
+		return out
+	}
 	labels := make([]string, len(choices))
 	cut, dropped := false, false
 	for i, c := range choices {
-		labels[i] = strings.Join(strings.Fields(c.Label), " ")
+		labels[i] = oneLine(c.Label)
 		if labels[i] == "" {
 			labels[i] = c.Command
 		}
@@ -252,9 +312,8 @@ func choiceBlocks(choices []handlers.Choice) []slackgo.Block {
 			cut = true
 		}
 	}
-	var out []slackgo.Block
 	var list []string
-	var buttons []slackgo.BlockElement
+	var buttons []kitButton
 	for i, c := range choices {
 		num := strconv.Itoa(i + 1)
 		label := labels[i]
@@ -263,50 +322,52 @@ func choiceBlocks(choices []handlers.Choice) []slackgo.Block {
 			list = append(list, label)
 		}
 		if buttonValueFits(c.Command) {
-			buttons = append(buttons, slackgo.NewButtonBlockElement(ChoiceActionPrefix+num, c.Command, plainText(label, maxButtonText)))
+			buttons = append(buttons, kitButton{actionID: kitID{name: ChoiceActionPrefix, n: i + 1}, value: c.Command, label: clipText(label, maxButtonText)})
 		}
 	}
 	if cut {
 		lines, _ := lineSections(list)
 		for i, l := range lines {
-			l.(*slackgo.SectionBlock).BlockID = "tb_choice_list_" + strconv.Itoa(i+1)
+			l.id = kitID{name: "tb_choice_list_", n: i + 1}
 			out = append(out, l)
 		}
 	}
-	out = append(out, actionsBlocks("tb_choices_", buttons)...)
+	out = actionsBlocks(out, "tb_choices_", buttons)
 	if dropped {
-		out = append(out, slackgo.NewContextBlock("tb_choices_dropped",
-			mrkdwnText("Some matches are too long to offer as buttons: run the command again with the name in full.")))
+		out = append(out, kitBlock{kind: kitContext, id: kitID{name: "tb_choices_dropped"},
+			texts: []string{"Some matches are too long to offer as buttons: run the command again with the name in full."}})
 	}
 	return out
 }
 
-// actionBlocks renders the follow-up buttons, and the button that asks the
-// Form again.
-func actionBlocks(r *handlers.Reply) []slackgo.Block {
-	var buttons []slackgo.BlockElement
+// actionBlocks appends to out the follow-up buttons, and the button that
+// asks the Form again.
+func actionBlocks(out []kitBlock, r *handlers.Reply) []kitBlock {
+	n := len(r.Actions)
+	if r.Form != nil {
+		n++
+	}
+	if n == 0 {
+		return out
+	}
+	buttons := make([]kitButton, 0, n)
 	if f := r.Form; f != nil && f.Kind == handlers.FormBANT && f.Target != "" {
 		cmd := (&handlers.Command{Verb: "qualify", Args: []string{f.Target}}).String()
 		if buttonValueFits(cmd) {
-			b := slackgo.NewButtonBlockElement(FormAction, cmd, plainText("Answer BANT", maxButtonText))
-			buttons = append(buttons, b.WithStyle(slackgo.StylePrimary))
+			buttons = append(buttons, kitButton{actionID: kitID{name: FormAction}, value: cmd, label: "Answer BANT", primary: true})
 		}
 	}
 	for i, a := range r.Actions {
 		if !buttonValueFits(a.Command) {
 			continue
 		}
-		label := strings.Join(strings.Fields(a.Label), " ")
+		label := oneLine(a.Label)
 		if label == "" {
 			label = a.Command
 		}
-		b := slackgo.NewButtonBlockElement(ActionPrefix+strconv.Itoa(i+1), a.Command, plainText(label, maxButtonText))
-		if a.Primary {
-			b.WithStyle(slackgo.StylePrimary)
-		}
-		buttons = append(buttons, b)
+		buttons = append(buttons, kitButton{actionID: kitID{name: ActionPrefix, n: i + 1}, value: a.Command, label: clipText(label, maxButtonText), primary: a.Primary})
 	}
-	return actionsBlocks("tb_actions_", buttons)
+	return actionsBlocks(out, "tb_actions_", buttons)
 }
 
 // ParseButtonValue returns the command line a touchbase button carries,
@@ -327,12 +388,10 @@ func buttonValueFits(cmd string) bool {
 	return strings.TrimSpace(cmd) != "" && utf8.RuneCountInString(cmd) <= maxButtonValue
 }
 
-// actionsBlocks puts buttons into actions blocks of at most 25.
-func actionsBlocks(idPrefix string, buttons []slackgo.BlockElement) []slackgo.Block {
-	var out []slackgo.Block
-	for i := 0; i < len(buttons); i += maxActionElems {
-		id := idPrefix + strconv.Itoa(len(out)+1)
-		out = append(out, slackgo.NewActionBlock(id, buttons[i:min(i+maxActionElems, len(buttons))]...))
+// actionsBlocks appends buttons to out in actions blocks of at most 25.
+func actionsBlocks(out []kitBlock, idPrefix string, buttons []kitButton) []kitBlock {
+	for i, n := 0, 1; i < len(buttons); i, n = i+maxActionElems, n+1 {
+		out = append(out, kitBlock{kind: kitActions, id: kitID{name: idPrefix, n: n}, buttons: buttons[i:min(i+maxActionElems, len(buttons))]})
 	}
 	return out
 }

@@ -42,6 +42,9 @@ type Bot struct {
 	mu    sync.Mutex
 	users map[string]cachedUser
 	wg    sync.WaitGroup // answers still being posted to response_url
+
+	answers sync.Pool // *[]byte: buffers for writing answers (writeJSON)
+	timers  sync.Pool // *time.Timer: stopped, for ackTimer
 }
 
 type cachedUser struct {
@@ -121,16 +124,8 @@ func newRef() string {
 	return hex.EncodeToString(p)
 }
 
-// ephemeral is a slash-command or response_url answer seen only by the rep.
-type ephemeral struct {
-	ResponseType    string          `json:"response_type,omitempty"`
-	Text            string          `json:"text"`
-	Blocks          []slackgo.Block `json:"blocks,omitempty"`
-	ReplaceOriginal bool            `json:"replace_original"`
-}
-
 func ephemeralOf(r *handlers.Reply) *ephemeral {
-	return &ephemeral{ResponseType: "ephemeral", Text: FallbackText(r), Blocks: Blocks(r)}
+	return &ephemeral{ResponseType: "ephemeral", Text: FallbackText(r), Blocks: kitBlocks(r)}
 }
 
 // postResponse posts an answer to a response_url.
@@ -138,11 +133,8 @@ func (b *Bot) postResponse(ctx context.Context, url string, r *handlers.Reply) {
 	if url == "" {
 		return
 	}
-	body, err := encodeEphemeral(ephemeralOf(r))
-	if err != nil {
-		b.Logger.ErrorContext(ctx, "encode response", slog.Any("error", err))
-		return
-	}
+	e := ephemeralOf(r)
+	body := e.appendJSON(make([]byte, 0, e.sizeHint()))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		b.Logger.ErrorContext(ctx, "response_url", slog.Any("error", err))
@@ -160,6 +152,21 @@ func (b *Bot) postResponse(ctx context.Context, url string, r *handlers.Reply) {
 	}
 }
 
+// slashRequest is what touchbase reads of a slash command: from the form
+// Slack posts in HTTP mode, from slack-go's SlashCommand in Socket Mode.
+type slashRequest struct {
+	userID, userName, channelID string
+	command, text               string
+	responseURL, triggerID      string
+}
+
+func slashRequestOf(sc *slackgo.SlashCommand) slashRequest {
+	return slashRequest{
+		userID: sc.UserID, userName: sc.UserName, channelID: sc.ChannelID,
+		command: sc.Command, text: sc.Text, responseURL: sc.ResponseURL, triggerID: sc.TriggerID,
+	}
+}
+
 // modalVerbs open a form when typed without arguments.
 var modalVerbs = map[string]bool{"lead": true, "log": true, "deal": true, "convert": true, "qualify": true}
 
@@ -170,62 +177,52 @@ func commandLine(command, text string) string {
 	return strings.TrimSpace(command + " " + unescape(text))
 }
 
+// unescaper undoes Slack's escaping of what the rep typed (&, <, >). It is
+// built once: building a Replacer costs more than running it, and a Replacer
+// is safe for concurrent use.
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
 // unescape undoes Slack's escaping of what the rep typed (&, <, >); the
 // mentions Slack inserts (<@U123|name>, <#C123|name>) are literal already.
 func unescape(s string) string {
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	if strings.IndexByte(s, '&') < 0 {
+		return s // nothing escaped: most commands
+	}
+	return unescaper.Replace(s)
 }
 
 // slashCommand runs a slash command and returns the immediate answer (nil
 // for an empty 200, as after opening a modal). It acknowledges within
 // AckTimeout: slower work finishes through response_url.
-func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *ephemeral {
-	line := commandLine(sc.Command, sc.Text)
+func (b *Bot) slashCommand(ctx context.Context, sc slashRequest) *ephemeral {
+	line := commandLine(sc.command, sc.text)
 	cmd, err := handlers.ParseCommand(line)
 	if err != nil {
 		return ephemeralOf(b.errorReply(ctx, err))
 	}
-	if modalVerbs[cmd.Verb] && len(cmd.Args) == 0 && len(cmd.Opts) == 0 && sc.TriggerID != "" {
-		if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, nil); err != nil {
+	if modalVerbs[cmd.Verb] && len(cmd.Args) == 0 && len(cmd.Opts) == 0 && sc.triggerID != "" {
+		if err := b.openModal(ctx, sc.triggerID, cmd.Verb, nil); err != nil {
 			return ephemeralOf(b.errorReply(ctx, err))
 		}
 		return nil
 	}
-	var mu sync.Mutex
-	late := false // Slack was answered "working on it": post the result
-	done := make(chan *handlers.Reply, 1)
+	run := &slashRun{b: b, ctx: ctx, sc: sc, cmd: cmd, done: make(chan *handlers.Reply, 1)}
 	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		// The command outlives the request when it is slow: Slack has been
-		// answered, and the rep gets the result through response_url.
-		ctx := context.WithoutCancel(ctx)
-		r := b.runCommand(ctx, sc, cmd)
-		mu.Lock()
-		if !late {
-			done <- r
-			mu.Unlock()
-			return
-		}
-		mu.Unlock()
-		if r != nil {
-			b.postResponse(ctx, sc.ResponseURL, r)
-		}
-	}()
-	t := time.NewTimer(b.AckTimeout)
-	defer t.Stop()
+	go run.run()
+	t := b.ackTimer()
+	defer b.releaseAckTimer(t)
 	var r *handlers.Reply
 	select {
-	case r = <-done:
+	case r = <-run.done:
 	case <-t.C:
-		mu.Lock()
+		run.mu.Lock()
 		select {
-		case r = <-done:
+		case r = <-run.done:
 		default:
-			late = true
+			run.late = true
 		}
-		mu.Unlock()
-		if late {
+		run.mu.Unlock()
+		if run.late {
 			return &ephemeral{ResponseType: "ephemeral", Text: "Working on it…"}
 		}
 	}
@@ -235,28 +232,83 @@ func (b *Bot) slashCommand(ctx context.Context, sc slackgo.SlashCommand) *epheme
 	return ephemeralOf(r)
 }
 
+// slashRun is a slash command running on a goroutine of its own, and what
+// it shares with the request waiting for it: in one allocation.
+type slashRun struct {
+	b    *Bot
+	ctx  context.Context
+	sc   slashRequest
+	cmd  *handlers.Command
+	done chan *handlers.Reply
+
+	mu   sync.Mutex
+	late bool // Slack was answered "working on it": post the result
+}
+
+func (c *slashRun) run() {
+	b := c.b
+	defer b.wg.Done()
+	// The command outlives the request when it is slow: Slack has been
+	// answered, and the rep gets the result through response_url.
+	ctx := context.WithoutCancel(c.ctx)
+	r := b.runCommand(ctx, c.sc, c.cmd)
+	c.mu.Lock()
+	if !c.late {
+		c.done <- r
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	if r != nil {
+		b.postResponse(ctx, c.sc.responseURL, r)
+	}
+}
+
+// ackTimer returns a timer that fires after AckTimeout. Timers are kept
+// across commands (releaseAckTimer): one is needed for every command.
+func (b *Bot) ackTimer() *time.Timer {
+	if t, ok := b.timers.Get().(*time.Timer); ok {
+		t.Reset(b.AckTimeout)
+		return t
+	}
+	return time.NewTimer(b.AckTimeout)
+}
+
+// releaseAckTimer stops t and keeps it for the next command, its channel
+// empty: a time it holds is drained (as timer channels may still be
+// buffered under GODEBUG asynctimerchan=1), so no command can read it.
+func (b *Bot) releaseAckTimer(t *time.Timer) {
+	if !t.Stop() {
+		select {
+		case <-t.C:
+		default:
+		}
+	}
+	b.timers.Put(t)
+}
+
 // runCommand runs a slash command for slashCommand and returns the answer,
 // nil when it opened a modal instead. Looking the rep up is part of it, so
 // that a slow users.info counts against AckTimeout rather than before it.
 // It runs on a goroutine of its own, where the server's recover does not
 // reach: a panic is answered and logged here as an internal error, instead
 // of ending the process.
-func (b *Bot) runCommand(ctx context.Context, sc slackgo.SlashCommand, cmd *handlers.Command) (r *handlers.Reply) {
+func (b *Bot) runCommand(ctx context.Context, sc slashRequest, cmd *handlers.Command) (r *handlers.Reply) {
 	defer func() {
 		if p := recover(); p != nil {
 			r = b.errorReply(ctx, fmt.Errorf("slack: panic running /%s: %v\n%s", cmd.Verb, p, debug.Stack()))
 		}
 	}()
-	u := b.user(ctx, sc.UserID, sc.UserName)
-	if sc.ChannelID != "" {
-		u.Channel = "<#" + sc.ChannelID + ">"
+	u := b.user(ctx, sc.userID, sc.userName)
+	if sc.channelID != "" {
+		u.Channel = "<#" + sc.channelID + ">"
 	}
 	r, err := b.Handler.Run(ctx, u, cmd)
 	switch {
 	case err != nil:
 		r = b.errorReply(ctx, err)
-	case r.Form != nil && sc.TriggerID != "":
-		if err := b.openModal(ctx, sc.TriggerID, cmd.Verb, r.Form); err != nil {
+	case r.Form != nil && sc.triggerID != "":
+		if err := b.openModal(ctx, sc.triggerID, cmd.Verb, r.Form); err != nil {
 			r = b.errorReply(ctx, err)
 		} else {
 			r = nil

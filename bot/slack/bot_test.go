@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -327,6 +328,59 @@ func TestBot_SlashCommandAck(t *testing.T) {
 				t.Fatalf("response_url got %d answers, want 1", len(got))
 			}
 		})
+	}
+}
+
+// Ensure the acknowledgement timer, kept from one command to the next,
+// counts each command's AckTimeout afresh: a fast command after a late one
+// is answered in the body, and a slow one after a fast one is
+// acknowledged with "Working on it…".
+func TestBot_SlashCommandAckTimerReused(t *testing.T) {
+	tb := newTestBot(t, nil)
+	slash := func(ack time.Duration, slow bool, name string) (body, late string) {
+		t.Helper()
+		tb.bot.AckTimeout = ack
+		gate := make(chan struct{})
+		if slow {
+			tb.db.gate = gate
+		}
+		respURL := tb.fake.NewResponseURL()
+		done := make(chan string, 1)
+		go func() {
+			_, body := tb.slash("U1", "/lead", `"`+name+`" company:"Acme KK"`, respURL)
+			done <- body
+		}()
+		select {
+		case body = <-done:
+		case <-time.After(10 * time.Second):
+			close(gate)
+			t.Fatalf("/lead %s: no answer", name)
+		}
+		close(gate)
+		if slow {
+			late = string(tb.fake.WaitResponse(respURL, 10*time.Second))
+		}
+		tb.bot.Wait()
+		tb.db.gate = nil
+		return body, late
+	}
+	for i, tt := range []struct {
+		ack     time.Duration
+		slow    bool
+		wantNow string
+	}{
+		{time.Minute, false, "lead#1"},
+		{time.Millisecond, true, "Working on it…"},
+		{time.Minute, false, "lead#3"},
+		{time.Millisecond, true, "Working on it…"},
+	} {
+		body, late := slash(tt.ack, tt.slow, fmt.Sprintf("Rep %d", i+1))
+		if !strings.Contains(body, tt.wantNow) {
+			t.Fatalf("command %d: answer=%s, want %q", i+1, body, tt.wantNow)
+		}
+		if want := fmt.Sprintf("lead#%d", i+1); tt.slow && !strings.Contains(late, want) {
+			t.Fatalf("command %d: late answer=%s, want %q", i+1, late, want)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -91,37 +92,135 @@ func (b *Bot) verified(next func(http.ResponseWriter, *http.Request, []byte)) ht
 	}
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+// maxPooledAnswer bounds the buffers kept for writing answers: a rare
+// answer of 50 blocks should not hold its memory for good.
+const maxPooledAnswer = 16 << 10
+
+// writeJSON writes v as JSON, as json.Encoder would (with a newline), and
+// an empty 200 for nil. Answers to commands are written by hand into a
+// buffer kept for the next one: the response copies what it is given.
+func (b *Bot) writeJSON(w http.ResponseWriter, v any) {
 	if v == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if e, ok := v.(*ephemeral); ok {
-		if b, err := encodeEphemeral(e); err == nil {
-			_, _ = w.Write(append(b, '\n'))
-			return
-		}
+	e, ok := v.(*ephemeral)
+	if !ok {
+		_ = json.NewEncoder(w).Encode(v)
+		return
 	}
-	_ = json.NewEncoder(w).Encode(v)
+	p, _ := b.answers.Get().(*[]byte)
+	if p == nil {
+		p = new([]byte)
+		*p = make([]byte, 0, e.sizeHint())
+	}
+	buf := append(e.appendJSON((*p)[:0]), '\n')
+	_, _ = w.Write(buf)
+	if cap(buf) <= maxPooledAnswer {
+		*p = buf
+		b.answers.Put(p)
+	}
 }
 
 func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
-	form, err := url.ParseQuery(string(body))
-	if err != nil || form.Get("command") == "" || form.Get("user_id") == "" {
+	sc, err := parseSlashForm(string(body))
+	if err != nil || sc.command == "" || sc.userID == "" {
 		b.Logger.WarnContext(r.Context(), "malformed slash command", slog.Any("error", err))
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	sc := slackgo.SlashCommand{
-		TeamID: form.Get("team_id"), ChannelID: form.Get("channel_id"), UserID: form.Get("user_id"), UserName: form.Get("user_name"),
-		Command: form.Get("command"), Text: form.Get("text"), ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
-	}
 	if resp := b.slashCommand(r.Context(), sc); resp != nil {
-		writeJSON(w, resp)
+		b.writeJSON(w, resp)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// maxQuickFields is the most fields parseSlashForm reads itself; Slack
+// sends about a dozen. A longer form is left to url.ParseQuery, and so
+// to its limit on the number of fields.
+const maxQuickFields = 64
+
+// parseSlashForm reads the slash command Slack posts as a form, exactly as
+// url.ParseQuery and Values.Get would (the first value of each field; a
+// semicolon or a malformed %-escape anywhere is an error) but without
+// building the map of every field: the few it cannot read as simply are
+// left to url.ParseQuery.
+func parseSlashForm(q string) (slashRequest, error) {
+	if strings.Count(q, "&") >= maxQuickFields {
+		return parseSlashFormSlow(q)
+	}
+	var sc slashRequest
+	var seen [7]bool
+	for rest := q; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		if strings.IndexByte(pair, ';') >= 0 || !wellEscaped(key) || !wellEscaped(value) {
+			return parseSlashFormSlow(q) // for its error
+		}
+		if strings.ContainsAny(key, "%+") {
+			key, _ = url.QueryUnescape(key)
+		}
+		var field *string
+		var i int
+		switch key {
+		case "user_id":
+			field, i = &sc.userID, 0
+		case "user_name":
+			field, i = &sc.userName, 1
+		case "channel_id":
+			field, i = &sc.channelID, 2
+		case "command":
+			field, i = &sc.command, 3
+		case "text":
+			field, i = &sc.text, 4
+		case "response_url":
+			field, i = &sc.responseURL, 5
+		case "trigger_id":
+			field, i = &sc.triggerID, 6
+		default:
+			continue
+		}
+		if seen[i] {
+			continue
+		}
+		seen[i] = true
+		*field, _ = url.QueryUnescape(value) // well escaped: no error
+	}
+	return sc, nil
+}
+
+func parseSlashFormSlow(q string) (slashRequest, error) {
+	form, err := url.ParseQuery(q)
+	return slashRequest{
+		userID: form.Get("user_id"), userName: form.Get("user_name"), channelID: form.Get("channel_id"),
+		command: form.Get("command"), text: form.Get("text"), responseURL: form.Get("response_url"), triggerID: form.Get("trigger_id"),
+	}, err
+}
+
+// wellEscaped reports whether url.QueryUnescape takes s: whether every %
+// is followed by two hexadecimal digits.
+func wellEscaped(s string) bool {
+	for i := strings.IndexByte(s, '%'); i >= 0; {
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return false
+		}
+		j := strings.IndexByte(s[i+3:], '%')
+		if j < 0 {
+			break
+		}
+		i += 3 + j
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -137,7 +236,7 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, b.interaction(r.Context(), &cb))
+	b.writeJSON(w, b.interaction(r.Context(), &cb))
 }
 
 func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {

@@ -70,7 +70,7 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, e sock
 			ack(nil)
 			return
 		}
-		if resp := b.slashCommand(ctx, sc); resp != nil {
+		if resp := b.slashCommand(ctx, slashRequestOf(&sc)); resp != nil {
 			ack(resp)
 		} else {
 			ack(nil)
