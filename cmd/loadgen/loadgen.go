@@ -215,9 +215,15 @@ func runInProcess(ctx context.Context, o Options, full bool, c int, secret strin
 	if s.db != nil {
 		commits0, updates0 = s.db.CommitStats()
 	}
+	cpu0, wall0 := processCPU(), time.Now()
 	r, err = load(ctx, s.name, s.url, w, c, o)
 	if err != nil {
 		return r, err
+	}
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		wall := time.Since(wall0)
+		o.progress("%s, concurrency %d: %v of CPU in %v, %.2f cores busy, %.0f µs a request (server and clients)",
+			s.name, c, cpu.Round(time.Millisecond), wall.Round(time.Millisecond), cpu.Seconds()/wall.Seconds(), float64(cpu.Microseconds())/float64(r.Requests+o.Warmup))
 	}
 	if s.db != nil {
 		commits, updates := s.db.CommitStats()
