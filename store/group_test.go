@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/touchbase/touchbase"
 	"github.com/touchbase/touchbase/store"
@@ -325,4 +326,137 @@ func TestDB_Update_NothingWritten(t *testing.T) {
 	if after, _ = os.ReadFile(path); bytes.Equal(before, after) {
 		t.Fatal("an Update that wrote left the file as it was")
 	}
+}
+
+// openLingering opens a new database whose committer lingers for linger
+// after a group of several Updates.
+func openLingering(tb testing.TB, linger time.Duration) *store.DB {
+	db := store.NewDB(filepath.Join(tb.TempDir(), "touchbase.db"))
+	db.Linger = linger
+	if err := db.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// startUpdate runs fn in an Update of its own and returns the channel its
+// result arrives on.
+func startUpdate(db *store.DB, fn func(touchbase.Tx) error) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- db.Update(context.Background(), fn) }()
+	return done
+}
+
+// wrote is an Update that writes one claim of its own.
+func wrote(key string) func(touchbase.Tx) error {
+	return func(tx touchbase.Tx) error {
+		_, err := tx.Claim(key, at(3, 9))
+		return err
+	}
+}
+
+// lingerGuard bounds how long the linger tests wait for what must happen
+// at once, so that a broken linger fails them instead of hanging them.
+// Their linger is far longer.
+const lingerGuard = 30 * time.Second
+
+// Ensure that after a group of several writes the committer waits for the
+// next group to fill before committing it: writes queued one by one while
+// it lingers are committed together, in one bbolt transaction.
+func TestDB_Linger_FillsTheNextGroup(t *testing.T) {
+	db := openLingering(t, time.Hour)
+	seedGroupDB(t, db)
+	g := holdCommitter(t, db)
+	g.add(context.Background(), goodLead)
+	g.add(context.Background(), goodNotice)
+	g.commit() // the held Update alone, then a group of two: the committer lingers now
+	commits0, updates0 := db.CommitStats()
+
+	var pending []<-chan error
+	for i := range 4 { // twice the last group: the fourth fills the group
+		pending = append(pending, startUpdate(db, wrote(fmt.Sprintf("event/linger/%d", i))))
+		for i < 3 && store.Waiting(db) < i+1 {
+			select {
+			case err := <-pending[0]:
+				t.Fatalf("Update 0 returned (err=%v) while %d of 4 were queued: it was committed without waiting for the group", err, store.Waiting(db))
+			default:
+				runtime.Gosched()
+			}
+		}
+	}
+	for i, done := range pending {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Update %d: %v", i, err)
+			}
+		case <-time.After(lingerGuard):
+			t.Fatalf("Update %d still waits with a full group queued", i)
+		}
+	}
+	commits, updates := db.CommitStats()
+	if commits-commits0 != 1 || updates-updates0 != 4 {
+		t.Fatalf("%d Updates in %d commits; want the 4 in one", updates-updates0, commits-commits0)
+	}
+}
+
+// Ensure a writer alone is committed at once, however long the linger:
+// only a group of several is followed by a wait.
+func TestDB_Linger_NotAlone(t *testing.T) {
+	db := openLingering(t, time.Hour)
+	for i := range 3 {
+		select {
+		case err := <-startUpdate(db, wrote(fmt.Sprintf("event/alone/%d", i))):
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(lingerGuard):
+			t.Fatalf("Update %d, alone, waits for the linger", i)
+		}
+	}
+}
+
+// Ensure Close does not wait for the linger, and commits what is queued.
+func TestDB_Linger_Close(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "touchbase.db")
+	db := store.NewDB(path)
+	db.Linger = time.Hour
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	seedGroupDB(t, db)
+	g := holdCommitter(t, db)
+	g.add(context.Background(), goodLead)
+	g.add(context.Background(), goodNotice)
+	g.commit() // the committer lingers now
+	late := startUpdate(db, goodTouch)
+	for store.Waiting(db) < 1 {
+		select {
+		case err := <-late:
+			t.Fatalf("the Update after a group returned (err=%v) before Close: the committer did not linger", err)
+		default:
+			runtime.Gosched()
+		}
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- db.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(lingerGuard):
+		t.Fatal("Close waits for the linger")
+	}
+	if err := <-late; err != nil {
+		t.Fatalf("the Update queued at Close: %v, want committed", err)
+	}
+	db = MustOpenDBAt(t, path)
+	MustView(t, db, func(tx touchbase.Tx) error {
+		if l, err := tx.Lead(2); err != nil || l.Touches != 1 {
+			t.Errorf("Lead(2) = %+v, %v; want the touch queued at Close", l, err)
+		}
+		return nil
+	})
 }
