@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/touchbase/touchbase"
@@ -115,11 +116,24 @@ func (c *call) log() (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	count := fmt.Sprintf("touch %d of %d", *touches, cad.Touches)
+	// "Logged call with Acme KK — touch 3 of 5. Next follow-up: Fri 2026-11-27.",
+	// written in one go: every /log answers with it.
+	var buf [160]byte
+	title := append(buf[:0], "Logged "...)
+	title = append(title, kind...)
+	title = append(title, " with "...)
+	title = append(title, label...)
+	title = append(title, " — touch "...)
+	title = strconv.AppendInt(title, int64(*touches), 10)
 	if *touches > cad.Touches {
-		count = fmt.Sprintf("touch %d, past the cadence of %d", *touches, cad.Touches)
+		title = append(title, ", past the cadence of "...)
+	} else {
+		title = append(title, " of "...)
 	}
-	reply.Title = fmt.Sprintf("Logged %s with %s — %s. Next follow-up: %s.", kind, label, count, formatDate(next))
+	title = strconv.AppendInt(title, int64(cad.Touches), 10)
+	title = append(title, ". Next follow-up: "...)
+	title = appendDate(title, next)
+	reply.Title = string(append(title, '.'))
 	if note != "" {
 		reply.Lines = append([]string{"“" + note + "”"}, reply.Lines...)
 	}
@@ -127,7 +141,8 @@ func (c *call) log() (*Reply, error) {
 		reply.Lines = append(reply.Lines, "Next step: "+step)
 	}
 	ref := t.ref()
-	reply.Actions = []Action{{Label: "Snooze 1 day", Command: "snooze " + ref + " tomorrow"}}
+	reply.Actions = make([]Action, 1, 3)
+	reply.Actions[0] = Action{Label: "Snooze 1 day", Command: "snooze " + ref + " tomorrow"}
 	if t.lead != nil {
 		reply.Actions = append(reply.Actions, Action{Label: "Qualify", Command: "qualify " + ref}, Action{Label: "Move to nurture", Command: "nurture " + ref})
 	} else {
