@@ -1,6 +1,7 @@
 package touchbase
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -12,6 +13,9 @@ import (
 // run of white space made one space. "  Ａｃｍｅ　ＫＫ " gives "acme kk" and
 // "ｱｸﾒ" gives "アクメ". Fold is idempotent: Fold(Fold(s)) == Fold(s).
 func Fold(s string) string {
+	if f, ok := foldASCII(s); ok {
+		return f
+	}
 	out := make([]rune, 0, len(s))
 	space := false // white space seen since the last rune written
 	for _, r := range s {
@@ -53,6 +57,55 @@ func Fold(s string) string {
 		out = append(out, unicode.ToLower(r))
 	}
 	return string(out)
+}
+
+// foldASCII is Fold for s made of ASCII only, which names and commands
+// mostly are: it returns s itself when s is already folded, and otherwise
+// allocates the result once. ok is false when s has any other byte.
+func foldASCII(s string) (f string, ok bool) {
+	folded := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return "", false
+		case 'A' <= c && c <= 'Z':
+			folded = false
+		case c == ' ':
+			// One space between two words is what Fold leaves.
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				folded = false
+			}
+		case isASCIISpace(c):
+			folded = false
+		}
+	}
+	if folded {
+		return s, true
+	}
+	b := make([]byte, 0, len(s))
+	space := false // white space seen since the last byte written
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isASCIISpace(c) {
+			space = len(b) > 0
+			continue
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b), true
+}
+
+// isASCIISpace reports whether c is one of the ASCII bytes unicode.IsSpace
+// accepts.
+func isASCIISpace(c byte) bool {
+	return c == ' ' || ('\t' <= c && c <= '\r')
 }
 
 // halfKana holds the full-width forms of U+FF61 to U+FF9D in order. Each is
@@ -133,11 +186,90 @@ func composeKana(base, mark rune) (rune, bool) {
 // company called "Company", keeps them rather than becoming "". NameKey is
 // idempotent: NameKey(NameKey(s)) == NameKey(s).
 func NameKey(s string) string {
+	if key, ok := nameKeyASCII(s); ok {
+		return key
+	}
 	words := nameWords(s)
 	if key := dropLegalForms(words); key != "" {
 		return key
 	}
 	return words
+}
+
+// nameKeyASCII is NameKey for s made of ASCII only, in one pass: letters
+// and digits make words (lower-cased), dots, apostrophes, back quotes and
+// ampersands join, and every other byte separates. It returns s itself when
+// s is already its key, and otherwise allocates the key once. ok is false
+// when s has any other byte.
+func nameKeyASCII(s string) (key string, ok bool) {
+	var wordsBuf, keptBuf [64]byte
+	words := wordsBuf[:0] // every word, joined by single spaces
+	legal := false        // a word of words is a legal form
+	start := -1           // where the word being read starts in words, or -1
+	for i := 0; i <= len(s); i++ {
+		c := byte(' ') // past the end: the last word ends
+		if i < len(s) {
+			c = s[i]
+		}
+		switch {
+		case c >= utf8.RuneSelf:
+			return "", false
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '.' || c == '\'' || c == '`' || c == '&':
+			continue
+		default:
+			if start >= 0 && isLegalForm(words[start:]) {
+				legal = true
+			}
+			start = -1
+			continue
+		}
+		if start < 0 {
+			if len(words) > 0 {
+				words = append(words, ' ')
+			}
+			start = len(words)
+		}
+		words = append(words, c)
+	}
+	if legal {
+		kept := keptBuf[:0]
+		for rest := words; len(rest) > 0; {
+			w := rest
+			if j := bytes.IndexByte(rest, ' '); j >= 0 {
+				w, rest = rest[:j], rest[j+1:]
+			} else {
+				rest = nil
+			}
+			if isLegalForm(w) {
+				continue
+			}
+			if len(kept) > 0 {
+				kept = append(kept, ' ')
+			}
+			kept = append(kept, w...)
+		}
+		if len(kept) > 0 {
+			words = kept
+		}
+	}
+	if string(words) == s {
+		return s, true
+	}
+	return string(words), true
+}
+
+// isLegalForm reports whether the folded word w is a legal form that
+// dropLegalForms drops.
+func isLegalForm(w []byte) bool {
+	switch string(w) {
+	case "kk", "inc", "incorporated", "ltd", "limited", "llc", "llp", "co", "corp",
+		"corporation", "company", "gmbh", "ag", "plc", "sa", "pte", "pty":
+		return true
+	}
+	return false
 }
 
 // nameWords returns Fold(s) with the Japanese abbreviated legal forms written
@@ -175,9 +307,7 @@ func dropLegalForms(words string) string {
 	}
 	var kept []string
 	for _, w := range strings.Fields(words) {
-		switch w {
-		case "kk", "inc", "incorporated", "ltd", "limited", "llc", "llp", "co", "corp",
-			"corporation", "company", "gmbh", "ag", "plc", "sa", "pte", "pty":
+		if isLegalForm([]byte(w)) {
 			continue
 		}
 		kept = append(kept, w)

@@ -128,8 +128,24 @@ func FuzzNameKey(f *testing.F) {
 	for _, tt := range nameKeyTests {
 		f.Add(tt.in)
 	}
+	// ASCII that the fast paths of Fold and NameKey read, at their edges.
+	for _, s := range []string{
+		"acme", "acme kk", " acme", "acme ", "acme  kk", "ACME", "a\tb", "a\vb\fc\rd", "\x00", "\x1c a",
+		"a.b", "a . b", "O'Brien & Co.", "AT&T", "co", "Co. Ltd.", "kk co inc", "Company 12", "12 company",
+		"ltd acme ltd", "a-b_c", "Smith`s Co", "a ` b", "....", "&", "x\x7f", "gmbh\x85", "Acme\u00a0KK", "ACME\xff",
+		strings.Repeat("Abc ", 40) + "Inc", strings.Repeat("k", 100),
+	} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		fold := touchbase.Fold(s)
+		// Ensure Fold and NameKey answer as they did before their fast paths.
+		if want := touchbase.ReferenceFold(s); fold != want {
+			t.Fatalf("Fold(%q)=%q, want %q", s, fold, want)
+		}
+		if got, want := touchbase.NameKey(s), touchbase.ReferenceNameKey(s); got != want {
+			t.Fatalf("NameKey(%q)=%q, want %q", s, got, want)
+		}
 		if got, want := touchbase.Fold(fold), fold; got != want {
 			t.Fatalf("Fold(Fold(%q))=%q, want %q", s, got, want)
 		}

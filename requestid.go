@@ -29,9 +29,11 @@ func RequestID(ctx context.Context) string {
 
 // NewRequestID returns a fresh random request id: 16 hex digits.
 func NewRequestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	var id [16]byte
+	hex.Encode(id[:], b[:])
+	return string(id[:])
 }
 
 // MaxRequestIDLen bounds a request id taken from outside.

@@ -26,6 +26,10 @@ func TestRequestID(t *testing.T) {
 	if a == b || len(a) != 16 || !touchbase.ValidRequestID(a) {
 		t.Fatalf("NewRequestID gave %q and %q, want two different valid 16-digit ids", a, b)
 	}
+	// Ensure the digits are lower-case hex, as hex.EncodeToString writes them.
+	if strings.Trim(a, "0123456789abcdef") != "" {
+		t.Fatalf("NewRequestID=%q, want lower-case hex digits", a)
+	}
 }
 
 // Ensure an id from outside is taken only when it is short and made of

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/touchbase/touchbase"
@@ -52,31 +53,32 @@ func (c *call) log() (*Reply, error) {
 	cad := c.cfg().Cadence
 	reply := &Reply{}
 	// What the answer is made of, read in the transaction; the answer is
-	// written after it, off the store's one writer.
-	var (
+	// written after it, off the store's one writer. One variable, which the
+	// transaction's function shares as one allocation rather than four.
+	var got struct {
 		t       target
 		touches *int
 		label   string
 		note    string
-	)
+	}
 	err := c.update(func(tx touchbase.Tx) error {
 		var err error
-		t, err = c.resolveLong(tx, 1, wantTouchable)
+		got.t, err = c.resolveLong(tx, 1, wantTouchable)
 		if err != nil {
 			return err
 		}
 		// The words after the name are the note.
-		note = strings.TrimSpace(strings.Join(c.cmd.Args[2:], " "))
+		got.note = strings.TrimSpace(strings.Join(c.cmd.Args[2:], " "))
 		a := &touchbase.Activity{
-			Kind: kind, Owner: c.user.ID, At: c.now.UTC(), Note: note,
+			Kind: kind, Owner: c.user.ID, At: c.now.UTC(), Note: got.note,
 			NextStep: c.cmd.Opts["step"], NextDate: next,
 		}
 		var due *touchbase.Date
-		if l := t.lead; l != nil {
+		if l := got.t.lead; l != nil {
 			if err := c.authorize(tx, l.Owner, l.Label()); err != nil {
 				return err
 			}
-			a.LeadID, touches, label, due = l.ID, &l.Touches, l.Label(), &l.NextFollowUp
+			a.LeadID, got.touches, got.label, due = l.ID, &l.Touches, l.Label(), &l.NextFollowUp
 			if l.Status == touchbase.LeadNew || l.Status == touchbase.LeadNurture {
 				if l.Status == touchbase.LeadNurture {
 					reply.Lines = append(reply.Lines, "Back from nurture: the lead is worked again.")
@@ -85,50 +87,64 @@ func (c *call) log() (*Reply, error) {
 			}
 			l.LastTouch, l.UpdatedAt = a.At, a.At
 		} else {
-			o := t.opp
+			o := got.t.opp
 			if err := c.authorize(tx, o.Owner, o.Name); err != nil {
 				return err
 			}
-			a.OpportunityID, touches, label, due = o.ID, &o.Touches, o.Name, &o.NextFollowUp
+			a.OpportunityID, got.touches, got.label, due = o.ID, &o.Touches, o.Name, &o.NextFollowUp
 			o.LastTouch, o.UpdatedAt = a.At, a.At
 		}
-		*touches++
+		*got.touches++
 		if next.IsZero() {
 			var running bool
 			cal, _ := c.calendar(tx, c.user.ID)
-			next, running = cad.Next(*touches, c.today, cal)
+			next, running = cad.Next(*got.touches, c.today, cal)
 			if !running {
-				reply.Lines = append(reply.Lines, fmt.Sprintf("That was touch %d: the cadence of %d is done. Keep going, move it to nurture (/tb nurture %s) or disqualify it.", *touches, cad.Touches, t.ref()))
+				reply.Lines = append(reply.Lines, fmt.Sprintf("That was touch %d: the cadence of %d is done. Keep going, move it to nurture (/tb nurture %s) or disqualify it.", *got.touches, cad.Touches, got.t.ref()))
 			}
 		}
 		*due = next
 		if err := tx.CreateActivity(a); err != nil {
 			return err
 		}
-		if l := t.lead; l != nil {
+		if l := got.t.lead; l != nil {
 			err = tx.UpdateLead(l)
 		} else {
-			err = tx.UpdateOpportunity(t.opp)
+			err = tx.UpdateOpportunity(got.t.opp)
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	count := fmt.Sprintf("touch %d of %d", *touches, cad.Touches)
-	if *touches > cad.Touches {
-		count = fmt.Sprintf("touch %d, past the cadence of %d", *touches, cad.Touches)
+	// "Logged call with Acme KK — touch 3 of 5. Next follow-up: Fri 2026-11-27.",
+	// written in one go: every /log answers with it.
+	var buf [160]byte
+	title := append(buf[:0], "Logged "...)
+	title = append(title, kind...)
+	title = append(title, " with "...)
+	title = append(title, got.label...)
+	title = append(title, " — touch "...)
+	title = strconv.AppendInt(title, int64(*got.touches), 10)
+	if *got.touches > cad.Touches {
+		title = append(title, ", past the cadence of "...)
+	} else {
+		title = append(title, " of "...)
 	}
-	reply.Title = fmt.Sprintf("Logged %s with %s — %s. Next follow-up: %s.", kind, label, count, formatDate(next))
-	if note != "" {
-		reply.Lines = append([]string{"“" + note + "”"}, reply.Lines...)
+	title = strconv.AppendInt(title, int64(cad.Touches), 10)
+	title = append(title, ". Next follow-up: "...)
+	title = appendDate(title, next)
+	reply.Title = string(append(title, '.'))
+	if got.note != "" {
+		reply.Lines = append([]string{"“" + got.note + "”"}, reply.Lines...)
 	}
 	if step := c.cmd.Opts["step"]; step != "" {
 		reply.Lines = append(reply.Lines, "Next step: "+step)
 	}
-	ref := t.ref()
-	reply.Actions = []Action{{Label: "Snooze 1 day", Command: "snooze " + ref + " tomorrow"}}
-	if t.lead != nil {
+	ref := got.t.ref()
+	reply.Actions = make([]Action, 1, 3)
+	reply.Actions[0] = Action{Label: "Snooze 1 day", Command: "snooze " + ref + " tomorrow"}
+	if got.t.lead != nil {
 		reply.Actions = append(reply.Actions, Action{Label: "Qualify", Command: "qualify " + ref}, Action{Label: "Move to nurture", Command: "nurture " + ref})
 	} else {
 		reply.Actions = append(reply.Actions, Action{Label: "Next stage", Command: "stage " + ref + " next"})

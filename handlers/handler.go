@@ -479,8 +479,14 @@ func plural(n int, word string) string {
 
 // formatDate names a day the way a rep reads it: "Fri 2026-11-27".
 func formatDate(d touchbase.Date) string {
+	var buf [16]byte
+	return string(appendDate(buf[:0], d))
+}
+
+// appendDate appends formatDate(d) to b.
+func appendDate(b []byte, d touchbase.Date) []byte {
 	if d.IsZero() {
-		return "none"
+		return append(b, "none"...)
 	}
-	return d.Weekday().String()[:3] + " " + d.String()
+	return d.In(time.UTC).AppendFormat(b, "Mon 2006-01-02")
 }

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -21,7 +22,7 @@ const maxBody = 1 << 20
 // route is an endpoint of HTTP mode and the method that serves it.
 type route struct {
 	pattern string
-	serve   func(*Bot, http.ResponseWriter, *http.Request, []byte)
+	serve   func(*Bot, context.Context, http.ResponseWriter, []byte)
 }
 
 // routes are the endpoints of HTTP mode.
@@ -51,25 +52,28 @@ func (b *Bot) Routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range routes() {
 		serve := r.serve
-		mux.HandleFunc(r.pattern, b.verified(func(w http.ResponseWriter, req *http.Request, body []byte) { serve(b, w, req, body) }))
+		mux.HandleFunc(r.pattern, b.verified(func(ctx context.Context, w http.ResponseWriter, body []byte) { serve(b, ctx, w, body) }))
 	}
 	return mux
 }
 
 // verified gives the request an id when the server did not (see
 // touchbase.RequestID), reads the body, checks Slack's signature, and
-// recovers from a panic so that none reaches the server.
-func (b *Bot) verified(next func(http.ResponseWriter, *http.Request, []byte)) http.HandlerFunc {
+// recovers from a panic so that none reaches the server. next gets the
+// request's context with its id: a copy of the request to carry it would
+// be one more allocation per request, for a context only next reads.
+func (b *Bot) verified(next func(context.Context, http.ResponseWriter, []byte)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if touchbase.RequestID(r.Context()) == "" {
+		ctx := r.Context()
+		if touchbase.RequestID(ctx) == "" {
 			id := touchbase.NewRequestID()
-			r = r.WithContext(touchbase.WithRequestID(r.Context(), id))
+			ctx = touchbase.WithRequestID(ctx, id)
 			w.Header().Set("X-Request-Id", id)
 		}
 		defer func() {
 			if p := recover(); p != nil {
 				ref := newRef()
-				b.Logger.ErrorContext(r.Context(), "panic in Slack request", slog.String("ref", ref), slog.Any("panic", p), slog.String("path", r.URL.Path))
+				b.Logger.ErrorContext(ctx, "panic in Slack request", slog.String("ref", ref), slog.Any("panic", p), slog.String("path", r.URL.Path))
 				http.Error(w, "internal error "+ref, http.StatusInternalServerError)
 			}
 		}()
@@ -84,11 +88,11 @@ func (b *Bot) verified(next func(http.ResponseWriter, *http.Request, []byte)) ht
 			return
 		}
 		if err := Verify(r.Header, body, b.SigningSecret, b.Now()); err != nil {
-			b.Logger.WarnContext(r.Context(), "refused unverified request", slog.String("path", r.URL.Path), slog.Any("reason", err))
+			b.Logger.WarnContext(ctx, "refused unverified request", slog.String("path", r.URL.Path), slog.Any("reason", err))
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		next(w, r, body)
+		next(ctx, w, body)
 	}
 }
 
@@ -123,14 +127,14 @@ func (b *Bot) writeJSON(w http.ResponseWriter, v any) {
 	}
 }
 
-func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
+func (b *Bot) serveCommand(ctx context.Context, w http.ResponseWriter, body []byte) {
 	sc, err := parseSlashForm(string(body))
 	if err != nil || sc.command == "" || sc.userID == "" {
-		b.Logger.WarnContext(r.Context(), "malformed slash command", slog.Any("error", err))
+		b.Logger.WarnContext(ctx, "malformed slash command", slog.Any("error", err))
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	if resp := b.slashCommand(r.Context(), sc); resp != nil {
+	if resp := b.slashCommand(ctx, sc); resp != nil {
 		b.writeJSON(w, resp)
 		return
 	}
@@ -223,7 +227,7 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
+func (b *Bot) serveInteraction(ctx context.Context, w http.ResponseWriter, body []byte) {
 	form, err := url.ParseQuery(string(body))
 	payload := form.Get("payload")
 	if err != nil || payload == "" {
@@ -232,17 +236,17 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 	}
 	var cb slackgo.InteractionCallback
 	if err := json.Unmarshal([]byte(payload), &cb); err != nil || cb.Type == "" {
-		b.Logger.WarnContext(r.Context(), "malformed interaction", slog.Any("error", err))
+		b.Logger.WarnContext(ctx, "malformed interaction", slog.Any("error", err))
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
-	b.writeJSON(w, b.interaction(r.Context(), &cb))
+	b.writeJSON(w, b.interaction(ctx, &cb))
 }
 
-func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
+func (b *Bot) serveEvent(ctx context.Context, w http.ResponseWriter, body []byte) {
 	ev, err := parseEvent(body)
 	if err != nil {
-		b.Logger.WarnContext(r.Context(), "malformed event", slog.Any("error", err))
+		b.Logger.WarnContext(ctx, "malformed event", slog.Any("error", err))
 		http.Error(w, "malformed event", http.StatusBadRequest)
 		return
 	}
@@ -260,7 +264,7 @@ func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 	case slackevents.CallbackEvent:
 		// Applied before the 200: what Slack was told arrived is committed.
 		// Commands are one short transaction, well inside Slack's 3 seconds.
-		b.event(r.Context(), ev)
+		b.event(ctx, ev)
 		w.WriteHeader(http.StatusOK)
 	default:
 		w.WriteHeader(http.StatusOK)
