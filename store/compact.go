@@ -1,10 +1,14 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // compactTxSize is how many bytes of the copy one transaction of a
@@ -74,6 +78,68 @@ func (l *Locked) CompactInto(path string) error {
 		return err
 	}
 	return VerifyFile(path)
+}
+
+// ErrInUse is returned by CompactFile when another process holds the file.
+var ErrInUse = errors.New("in use by another process")
+
+// CompactFile compacts the database file at path in place: what `touchbase
+// compact` does, and `touchbase import` after it has written records. It
+// holds the file's lock throughout (ErrInUse when another process holds
+// it after a second), writes the compacted copy beside it as
+// path+".compact.tmp" with CompactInto, which verifies the copy, and only
+// then renames the copy over the file, so that path names at every moment
+// either the file as it was or the verified copy, never nothing. With keep
+// set, the file as it was is first given that second name (a hard link,
+// not a copy), which stays once the copy has taken path; with keep empty
+// it is gone once the copy is in place. It returns the file's sizes before
+// and after.
+//
+// On an error the file at path is as it was and neither the copy nor keep
+// is left. While it runs the disk holds both the file and its copy: up to
+// twice the file's size.
+func CompactFile(path, keep string) (before, after int64, err error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, 0, fmt.Errorf("store: compact: %w", err)
+	}
+	src, err := Lock(path, false)
+	if errors.Is(err, berrors.ErrTimeout) {
+		return 0, 0, fmt.Errorf("store: compact %s: %w", path, ErrInUse)
+	} else if err != nil {
+		return 0, 0, fmt.Errorf("store: compact %s: %w", path, err)
+	}
+	// Closed after the rename: the lock is on the file as it was, and is
+	// held until the copy has taken its name.
+	defer src.Close()
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: compact: %w", err)
+	}
+	tmp := path + ".compact.tmp"
+	if err := src.CompactInto(tmp); err != nil {
+		_ = os.Remove(tmp)
+		return 0, 0, fmt.Errorf("store: compact %s: %w", path, err)
+	}
+	cp, err := os.Stat(tmp)
+	if err != nil {
+		_ = os.Remove(tmp)
+		return 0, 0, fmt.Errorf("store: compact %s: %w", path, err)
+	}
+	if keep != "" {
+		if err := os.Link(path, keep); err != nil {
+			_ = os.Remove(tmp)
+			return 0, 0, fmt.Errorf("store: compact %s: keep the file as it was: %w", path, err)
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		if keep != "" {
+			_ = os.Remove(keep)
+		}
+		return 0, 0, fmt.Errorf("store: compact %s: %w", path, err)
+	}
+	syncDir(filepath.Dir(path))
+	return st.Size(), cp.Size(), nil
 }
 
 // truncateSync cuts the file at path to size bytes and syncs it.

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 
 	"github.com/touchbase/touchbase/store"
 )
@@ -15,8 +15,8 @@ import (
 // file kept. touchbase's indexes are written in the random order of their
 // keys, which leaves their pages a half to two thirds full; the copy holds
 // the same keys and values in full ones. It needs touchbase stopped,
-// verifies the copy before it takes the file's place, and keeps the file
-// it replaces, as restore does.
+// verifies the copy before it takes the file's place (store.CompactFile,
+// which import uses too), and keeps the file it replaces, as restore does.
 func (m *Main) runCompact(_ context.Context, args []string) error {
 	fs, dbFlag := m.flagSet("compact")
 	if err := fs.Parse(args); err != nil {
@@ -26,44 +26,36 @@ func (m *Main) runCompact(_ context.Context, args []string) error {
 		return fmt.Errorf("compact takes no file: touchbase compact [--db FILE]")
 	}
 	path := m.dbPath(*dbFlag)
-	before, err := os.Stat(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("compact: %w", err)
 	}
-	if conn, err := net.Dial("unix", adminSocket(path)); err == nil {
-		_ = conn.Close()
+	if serving(path) {
 		return fmt.Errorf("compact: touchbase is serving %s; stop it first (systemctl stop touchbase, or docker stop), then compact. Nothing was changed", path)
 	}
-	// Hold the file's lock until the copy has taken its place, so that no
-	// touchbase writes to it meanwhile.
-	src, err := store.Lock(path, false)
-	if err != nil {
-		return fmt.Errorf("compact: %s is in use by another process (%v); stop it first. Nothing was changed", path, err)
-	}
-	defer src.Close()
-	tmp := path + ".compact.tmp"
-	if err := src.CompactInto(tmp); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("compact: nothing was changed: %w", err)
-	}
-	after, err := os.Stat(tmp)
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("compact: nothing was changed: %w", err)
-	}
 	kept := path + ".before-compact-" + m.now().UTC().Format("20060102T150405Z")
-	if err := os.Rename(path, kept); err != nil {
-		_ = os.Remove(tmp)
+	before, after, err := store.CompactFile(path, kept)
+	if errors.Is(err, store.ErrInUse) {
+		return fmt.Errorf("compact: %s is in use by another process; stop it first. Nothing was changed", path)
+	} else if err != nil {
 		return fmt.Errorf("compact: nothing was changed: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("compact: %s was moved to %s but its compacted copy could not take its place (%v); move it back by hand", path, kept, err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	fmt.Fprintf(m.Stdout, "compacted %s from %.1f MB to %.1f MB\n", path, float64(before.Size())/1e6, float64(after.Size())/1e6)
+	m.printCompacted(path, before, after)
 	fmt.Fprintln(m.Stdout, "the file it replaced is kept as", kept, "(remove it once touchbase runs well on the new one)")
 	return nil
+}
+
+// serving reports whether a touchbase serves the database at path: its
+// admin socket answers.
+func serving(path string) bool {
+	conn, err := net.Dial("unix", adminSocket(path))
+	if err != nil {
+		return false
+	}
+	_ = conn.Close()
+	return true
+}
+
+// printCompacted says what store.CompactFile did.
+func (m *Main) printCompacted(path string, before, after int64) {
+	fmt.Fprintf(m.Stdout, "compacted %s from %.1f MB to %.1f MB\n", path, float64(before)/1e6, float64(after)/1e6)
 }

@@ -22,21 +22,7 @@ func TestCompact(t *testing.T) {
 	if err := db.Open(); err != nil {
 		t.Fatal(err)
 	}
-	for batch := range 10 {
-		if err := db.Update(context.Background(), func(tx touchbase.Tx) error {
-			for i := range 300 {
-				n := batch*300 + i
-				l := &touchbase.Lead{Name: fmt.Sprintf("Lead %d Person%d", n, n*7919%3000), Company: fmt.Sprintf("Company %d KK", n*104729%3000),
-					Email: fmt.Sprintf("p%d@example.com", n*31%3000), Owner: fmt.Sprintf("U%d", n%7), Status: touchbase.LeadNew}
-				if err := tx.CreateLead(l); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createLeads(t, db, 10, 300)
 	// Another process holding the file: compact waits a second, then
 	// refuses.
 	if out, err := runErr("compact", "--db", path); err == nil || !strings.Contains(err.Error(), "in use") {
@@ -105,6 +91,151 @@ func TestCompact_WhileServing(t *testing.T) {
 	}
 	if kept, _ := filepath.Glob(s.db + ".before-compact-*"); len(kept) != 0 {
 		t.Fatalf("a refused compact moved the database aside: %v", kept)
+	}
+	if left, _ := filepath.Glob(s.db + ".compact.tmp"); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}
+
+// createLeads stores batches×n leads, a transaction a batch, with names,
+// companies and e-mails in no order, so that their index keys arrive in
+// random order as a workspace's do.
+func createLeads(t *testing.T, db *store.DB, batches, n int) {
+	t.Helper()
+	for batch := range batches {
+		if err := db.Update(context.Background(), func(tx touchbase.Tx) error {
+			for i := range n {
+				k := batch*n + i
+				l := &touchbase.Lead{Name: fmt.Sprintf("Lead %d Person%d", k, k*7919%3000), Company: fmt.Sprintf("Company %d KK", k*104729%3000),
+					Email: fmt.Sprintf("p%d@example.com", k*31%3000), Owner: fmt.Sprintf("U%d", k%7), Status: touchbase.LeadNew}
+				if err := tx.CreateLead(l); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// leadsExport writes the JSON export of a database of 3,000 leads into dir
+// and returns the export file and its content (without its time).
+func leadsExport(t *testing.T, dir string) (file, want string) {
+	t.Helper()
+	src := filepath.Join(dir, "source.db")
+	db := store.NewDB(src)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	createLeads(t, db, 10, 300)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "", "export", "--db", src, "--out", dir)
+	return filepath.Join(dir, "touchbase.json"), exportOf(t, src)
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// Ensure import compacts the file it has written: smaller than the same
+// import with --no-compact, the same records, nothing left beside it; and
+// that --no-compact leaves the file as the import wrote it, which compact
+// then shrinks.
+func TestImport_Compacts(t *testing.T) {
+	dir := t.TempDir()
+	file, want := leadsExport(t, dir)
+
+	compacted := filepath.Join(dir, "imported.db")
+	out := run(t, "", "import", "--db", compacted, file)
+	if !strings.Contains(out, "imported 3000 leads") || !strings.Contains(out, "compacted "+compacted+" from ") {
+		t.Fatalf("import said %q, want the records and the compaction", out)
+	}
+	written := filepath.Join(dir, "written.db")
+	out = run(t, "", "import", "--db", written, "--no-compact", file)
+	if !strings.Contains(out, "imported 3000 leads") || strings.Contains(out, "compacted") {
+		t.Fatalf("import --no-compact said %q, want the records and no compaction", out)
+	}
+	if got, uncompacted := fileSize(t, compacted), fileSize(t, written); got >= uncompacted {
+		t.Fatalf("size after import=%d, want less than %d (import --no-compact)", got, uncompacted)
+	}
+	for _, path := range []string{compacted, written} {
+		if err := store.VerifyFile(path); err != nil {
+			t.Fatal(err)
+		}
+		if got := exportOf(t, path); got != want {
+			t.Fatalf("export of %s differs from the export imported", path)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.db.*")); len(left) != 0 {
+		t.Fatalf("files left beside the databases: %v", left)
+	}
+
+	// The file --no-compact left is the one the import wrote: compact
+	// shrinks it to the size import leaves.
+	before := fileSize(t, written)
+	run(t, "", "compact", "--db", written)
+	if got, want := fileSize(t, written), fileSize(t, compacted); got >= before || got != want {
+		t.Fatalf("size after compacting the --no-compact import=%d, want %d (less than %d)", got, want, before)
+	}
+
+	// Importing again writes nothing, so it does not compact again.
+	out = run(t, "", "import", "--db", compacted, file)
+	if !strings.Contains(out, "imported 0 leads") || strings.Contains(out, "compacted") {
+		t.Fatalf("second import said %q, want nothing written and no compaction", out)
+	}
+}
+
+// Ensure a compaction that fails after the import leaves the imported file
+// whole and uncompacted, and says so: the records are imported, and
+// touchbase compact can be run later.
+func TestImport_CompactionFails(t *testing.T) {
+	dir := t.TempDir()
+	file, want := leadsExport(t, dir)
+	written := filepath.Join(dir, "written.db")
+	run(t, "", "import", "--db", written, "--no-compact", file)
+
+	// A directory that is not empty where the copy goes: the compaction
+	// cannot write it.
+	path := filepath.Join(dir, "touchbase.db")
+	if err := os.MkdirAll(filepath.Join(path+".compact.tmp", "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runErr("import", "--db", path, file)
+	msg := errorText(err)
+	if !strings.Contains(out, "imported 3000 leads") || !strings.Contains(msg, "every record is imported, but "+path+" could not be compacted and is as the import wrote it") ||
+		!strings.Contains(msg, "touchbase compact --db "+path) {
+		t.Fatalf("import with a failing compaction: %q\n%s", msg, out)
+	}
+	if strings.Contains(out, "compacted") {
+		t.Fatalf("import said it compacted:\n%s", out)
+	}
+	if err := store.VerifyFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if got, uncompacted := fileSize(t, path), fileSize(t, written); got != uncompacted {
+		t.Fatalf("size after a failed compaction=%d, want %d as import --no-compact leaves it", got, uncompacted)
+	}
+	if got := exportOf(t, path); got != want {
+		t.Fatal("export after a failed compaction differs from the export imported")
+	}
+}
+
+// Ensure import refuses while touchbase serves the file, writing nothing.
+func TestImport_WhileServing(t *testing.T) {
+	dir := t.TempDir()
+	file, _ := leadsExport(t, dir)
+	s := serve(t, nil)
+	out, err := runErr("import", "--db", s.db, file)
+	if msg := errorText(err); !strings.Contains(msg, "touchbase is serving") || !strings.Contains(msg, "Nothing was imported") || strings.Contains(out, "imported") {
+		t.Fatalf("import while serving: %q\n%s", msg, out)
 	}
 	if left, _ := filepath.Glob(s.db + ".compact.tmp"); len(left) != 0 {
 		t.Fatalf("temporary files left: %v", left)

@@ -130,7 +130,7 @@ Usage:
   touchbase jobs run <reminders|stalled|nurture|renewals|digest|claims> [--db FILE] [--now RFC3339]
   touchbase console [--db FILE] [--user ID] [--name NAME] [--tz ZONE] [--now RFC3339]
   touchbase export  [--db FILE] [--format json|csv] [--out DIR]
-  touchbase import  [--db FILE] FILE
+  touchbase import  [--db FILE] [--no-compact] FILE   (with touchbase stopped; then compacts the file)
   touchbase backup  [--db FILE] FILE     (while serving too: asks the running touchbase)
   touchbase restore [--db FILE] FILE     (with touchbase stopped; keeps the file it replaces)
   touchbase compact [--db FILE]          (with touchbase stopped; rewrites the file smaller, keeps the old one)

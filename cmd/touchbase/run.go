@@ -175,7 +175,7 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 }
 
 // importHelp is what `touchbase import --help` says before the flags.
-const importHelp = `Usage: touchbase import [--db FILE] export.json
+const importHelp = `Usage: touchbase import [--db FILE] [--no-compact] export.json
 
 Imports a JSON export (touchbase export) with the same IDs. The file is read
 twice, never held whole in memory: once to check all of it, once to write it.
@@ -192,10 +192,24 @@ is skipped, so if an import stops part-way (a crash, a full disk, Ctrl-C),
 run the same command again: it writes what is missing and every record ends
 up stored once.
 
+Once it has written records, import compacts the file as touchbase compact
+does: it writes a copy of the whole database beside it, every bucket in full
+pages, verifies the copy and renames it over the file. The file it replaces
+holds the same records and is not kept. While the copy is written the disk
+holds both: leave free at least the file's size again. If the compaction
+fails, every record is imported all the same, the file is as the import
+wrote it, and import says so; touchbase compact can be run later.
+--no-compact leaves the file as the import writes it.
+
+Like compact, import needs touchbase stopped: it refuses while touchbase
+serves the file, and waits a second for another process that holds it, then
+stops.
+
 `
 
 func (m *Main) runImport(ctx context.Context, args []string) error {
-	fs, dbPath := m.flagSet("import")
+	fs, dbFlag := m.flagSet("import")
+	noCompact := fs.Bool("no-compact", false, "leave the file as the import writes it, not compacted")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), importHelp, handlers.ImportChunk)
 		fs.PrintDefaults()
@@ -204,19 +218,28 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("import takes one file: touchbase import [--db FILE] export.json")
+		return fmt.Errorf("import takes one file: touchbase import [--db FILE] [--no-compact] export.json")
+	}
+	path := m.dbPath(*dbFlag)
+	if serving(path) {
+		return fmt.Errorf("import: touchbase is serving %s; stop it first (systemctl stop touchbase, or docker stop), then import. Nothing was imported", path)
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	db, err := m.openDB(*dbPath)
+	db, err := m.openDB(path)
 	if err != nil {
 		return err
 	}
 	res, err := (&handlers.Importer{DB: db}).ImportFile(ctx, f)
 	if err != nil {
+		return err
+	}
+	// Closed here, before the compaction takes the file's lock; Main's
+	// Close closes it again, which does nothing.
+	if err := db.Close(); err != nil {
 		return err
 	}
 	written, skipped := res.Total()
@@ -227,5 +250,16 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "; %d records were stored already and were left as they are", skipped)
 	}
 	fmt.Fprintln(m.Stdout)
+	if *noCompact || written == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("import: every record is imported, but %s was not compacted (%w); touchbase compact --db %s compacts it", path, err, path)
+	}
+	before, after, err := store.CompactFile(path, "")
+	if err != nil {
+		return fmt.Errorf("import: every record is imported, but %s could not be compacted and is as the import wrote it (%w); touchbase compact --db %s compacts it", path, err, path)
+	}
+	m.printCompacted(path, before, after)
 	return nil
 }
