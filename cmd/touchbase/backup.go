@@ -161,16 +161,24 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 	}); err != nil {
 		return fmt.Errorf("restore: nothing was changed: %w", err)
 	}
+	// The file it replaces is kept under a second name made before the
+	// swap, and the backup is renamed over it in one step: whatever
+	// happens, path names either the old database or the restored one,
+	// never nothing (on which serve would start a new, empty one).
 	kept := ""
 	if _, err := os.Stat(path); err == nil {
 		kept = path + ".before-restore-" + m.now().UTC().Format("20060102T150405Z")
-		if err := os.Rename(path, kept); err != nil {
+		if err := os.Link(path, kept); err != nil {
 			_ = os.Remove(tmp)
-			return fmt.Errorf("restore: nothing was changed: %w", err)
+			return fmt.Errorf("restore: keep the database as it was: %w; nothing was changed", err)
 		}
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("restore: %s was moved to %s but the backup could not take its place (%v); move it back by hand", path, kept, err)
+		_ = os.Remove(tmp)
+		if kept != "" {
+			_ = os.Remove(kept)
+		}
+		return fmt.Errorf("restore: nothing was changed: %w", err)
 	}
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		_ = d.Sync()
