@@ -163,27 +163,30 @@ func FallbackText(r *handlers.Reply) string {
 // of white space made one space. Most text is that already, and is returned
 // as it is.
 func oneLine(s string) string {
-	space := true // before the start: a leading space is to go
+	if isOneLine(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isOneLine reports whether s has no white space but single spaces between
+// words.
+func isOneLine(s string) bool {
+	space := true // before the start, as if after a space: s may not begin with one
 	for _, r := range s {
 		switch {
 		case r == ' ':
 			if space {
-				return strings.Join(strings.Fields(s), " ")
+				return false
 			}
 			space = true
-		case r < utf8.RuneSelf && r >= 0x20 || r >= utf8.RuneSelf && !unicode.IsSpace(r):
-			space = false
-		default: // \t \n \v \f \r, other control characters, or Unicode space
-			if unicode.IsSpace(r) {
-				return strings.Join(strings.Fields(s), " ")
-			}
+		case unicode.IsSpace(r):
+			return false
+		default:
 			space = false
 		}
 	}
-	if space && s != "" {
-		return strings.Join(strings.Fields(s), " ") // a trailing space
-	}
-	return s
+	return !space || s == ""
 }
 
 func mrkdwnSection(id kitID, text string) kitBlock {

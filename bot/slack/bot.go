@@ -44,7 +44,6 @@ type Bot struct {
 	wg    sync.WaitGroup // answers still being posted to response_url
 
 	answers sync.Pool // *[]byte: buffers for writing answers (writeJSON)
-	timers  sync.Pool // *time.Timer: stopped, for ackTimer
 }
 
 type cachedUser struct {
@@ -209,8 +208,8 @@ func (b *Bot) slashCommand(ctx context.Context, sc slashRequest) *ephemeral {
 	run := &slashRun{b: b, ctx: ctx, sc: sc, cmd: cmd, done: make(chan *handlers.Reply, 1)}
 	b.wg.Add(1)
 	go run.run()
-	t := b.ackTimer()
-	defer b.releaseAckTimer(t)
+	t := time.NewTimer(b.AckTimeout)
+	defer t.Stop()
 	var r *handlers.Reply
 	select {
 	case r = <-run.done:
@@ -262,29 +261,6 @@ func (c *slashRun) run() {
 	if r != nil {
 		b.postResponse(ctx, c.sc.responseURL, r)
 	}
-}
-
-// ackTimer returns a timer that fires after AckTimeout. Timers are kept
-// across commands (releaseAckTimer): one is needed for every command.
-func (b *Bot) ackTimer() *time.Timer {
-	if t, ok := b.timers.Get().(*time.Timer); ok {
-		t.Reset(b.AckTimeout)
-		return t
-	}
-	return time.NewTimer(b.AckTimeout)
-}
-
-// releaseAckTimer stops t and keeps it for the next command, its channel
-// empty: a time it holds is drained (as timer channels may still be
-// buffered under GODEBUG asynctimerchan=1), so no command can read it.
-func (b *Bot) releaseAckTimer(t *time.Timer) {
-	if !t.Stop() {
-		select {
-		case <-t.C:
-		default:
-		}
-	}
-	b.timers.Put(t)
 }
 
 // runCommand runs a slash command for slashCommand and returns the answer,

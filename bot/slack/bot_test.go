@@ -331,11 +331,10 @@ func TestBot_SlashCommandAck(t *testing.T) {
 	}
 }
 
-// Ensure the acknowledgement timer, kept from one command to the next,
-// counts each command's AckTimeout afresh: a fast command after a late one
-// is answered in the body, and a slow one after a fast one is
+// Ensure each command counts its own AckTimeout: a fast command after a
+// late one is answered in the body, and a slow one after a fast one is
 // acknowledged with "Working on it…".
-func TestBot_SlashCommandAckTimerReused(t *testing.T) {
+func TestBot_SlashCommandAckEachCommand(t *testing.T) {
 	tb := newTestBot(t, nil)
 	slash := func(ack time.Duration, slow bool, name string) (body, late string) {
 		t.Helper()

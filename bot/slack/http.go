@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -141,90 +140,13 @@ func (b *Bot) serveCommand(ctx context.Context, w http.ResponseWriter, body []by
 	w.WriteHeader(http.StatusOK)
 }
 
-// maxQuickFields is the most fields parseSlashForm reads itself; Slack
-// sends about a dozen. A longer form is left to url.ParseQuery, and so
-// to its limit on the number of fields.
-const maxQuickFields = 64
-
-// parseSlashForm reads the slash command Slack posts as a form, exactly as
-// url.ParseQuery and Values.Get would (the first value of each field; a
-// semicolon or a malformed %-escape anywhere is an error) but without
-// building the map of every field: the few it cannot read as simply are
-// left to url.ParseQuery.
+// parseSlashForm reads the slash command Slack posts as a form.
 func parseSlashForm(q string) (slashRequest, error) {
-	if strings.Count(q, "&") >= maxQuickFields {
-		return parseSlashFormSlow(q)
-	}
-	var sc slashRequest
-	var seen [7]bool
-	for rest := q; rest != ""; {
-		var pair string
-		pair, rest, _ = strings.Cut(rest, "&")
-		if pair == "" {
-			continue
-		}
-		key, value, _ := strings.Cut(pair, "=")
-		if strings.IndexByte(pair, ';') >= 0 || !wellEscaped(key) || !wellEscaped(value) {
-			return parseSlashFormSlow(q) // for its error
-		}
-		if strings.ContainsAny(key, "%+") {
-			key, _ = url.QueryUnescape(key)
-		}
-		var field *string
-		var i int
-		switch key {
-		case "user_id":
-			field, i = &sc.userID, 0
-		case "user_name":
-			field, i = &sc.userName, 1
-		case "channel_id":
-			field, i = &sc.channelID, 2
-		case "command":
-			field, i = &sc.command, 3
-		case "text":
-			field, i = &sc.text, 4
-		case "response_url":
-			field, i = &sc.responseURL, 5
-		case "trigger_id":
-			field, i = &sc.triggerID, 6
-		default:
-			continue
-		}
-		if seen[i] {
-			continue
-		}
-		seen[i] = true
-		*field, _ = url.QueryUnescape(value) // well escaped: no error
-	}
-	return sc, nil
-}
-
-func parseSlashFormSlow(q string) (slashRequest, error) {
 	form, err := url.ParseQuery(q)
 	return slashRequest{
 		userID: form.Get("user_id"), userName: form.Get("user_name"), channelID: form.Get("channel_id"),
 		command: form.Get("command"), text: form.Get("text"), responseURL: form.Get("response_url"), triggerID: form.Get("trigger_id"),
 	}, err
-}
-
-// wellEscaped reports whether url.QueryUnescape takes s: whether every %
-// is followed by two hexadecimal digits.
-func wellEscaped(s string) bool {
-	for i := strings.IndexByte(s, '%'); i >= 0; {
-		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-			return false
-		}
-		j := strings.IndexByte(s[i+3:], '%')
-		if j < 0 {
-			break
-		}
-		i += 3 + j
-	}
-	return true
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 func (b *Bot) serveInteraction(ctx context.Context, w http.ResponseWriter, body []byte) {

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"net/url"
 	"testing"
 
 	"github.com/touchbase/touchbase/handlers"
@@ -24,20 +23,5 @@ func BenchmarkAnswerLog(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = ephemeralOf(r).appendJSON(buf[:0])
-	}
-}
-
-// Ensure a slash command's form is cheap to read.
-func BenchmarkParseSlashForm(b *testing.B) {
-	q := url.Values{
-		"team_id": {"T1DC2JH3J"}, "channel_id": {"G8PSS9T3V"}, "user_id": {"U1"}, "user_name": {"u1"},
-		"command": {"/log"}, "text": {`call "Company 7" asked for pricing`},
-		"response_url": {"https://hooks.slack.com/commands/1/2/3"}, "trigger_id": {"1.2.3"},
-	}.Encode()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := parseSlashForm(q); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
