@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/touchbase/touchbase"
@@ -117,24 +116,11 @@ func (c *call) log() (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	// "Logged call with Acme KK — touch 3 of 5. Next follow-up: Fri 2026-11-27.",
-	// written in one go: every /log answers with it.
-	var buf [160]byte
-	title := append(buf[:0], "Logged "...)
-	title = append(title, kind...)
-	title = append(title, " with "...)
-	title = append(title, got.label...)
-	title = append(title, " — touch "...)
-	title = strconv.AppendInt(title, int64(*got.touches), 10)
+	count := fmt.Sprintf("touch %d of %d", *got.touches, cad.Touches)
 	if *got.touches > cad.Touches {
-		title = append(title, ", past the cadence of "...)
-	} else {
-		title = append(title, " of "...)
+		count = fmt.Sprintf("touch %d, past the cadence of %d", *got.touches, cad.Touches)
 	}
-	title = strconv.AppendInt(title, int64(cad.Touches), 10)
-	title = append(title, ". Next follow-up: "...)
-	title = appendDate(title, next)
-	reply.Title = string(append(title, '.'))
+	reply.Title = fmt.Sprintf("Logged %s with %s — %s. Next follow-up: %s.", kind, got.label, count, formatDate(next))
 	if got.note != "" {
 		reply.Lines = append([]string{"“" + got.note + "”"}, reply.Lines...)
 	}

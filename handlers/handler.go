@@ -224,9 +224,9 @@ type call struct {
 	// registered is set once the caller's rep record is known current.
 	registered bool
 	// nameKeys are the NameKeys of the names the command searched for,
-	// in nameKeyBuf unless more than /log's three.
+	// in nameKeyBuf unless more than the longNameWords of one name.
 	nameKeys   []queryKey
-	nameKeyBuf [3]queryKey
+	nameKeyBuf [longNameWords]queryKey
 }
 
 func (c *call) cfg() *touchbase.Config { return c.h.Config }
@@ -479,14 +479,8 @@ func plural(n int, word string) string {
 
 // formatDate names a day the way a rep reads it: "Fri 2026-11-27".
 func formatDate(d touchbase.Date) string {
-	var buf [16]byte
-	return string(appendDate(buf[:0], d))
-}
-
-// appendDate appends formatDate(d) to b.
-func appendDate(b []byte, d touchbase.Date) []byte {
 	if d.IsZero() {
-		return append(b, "none"...)
+		return "none"
 	}
-	return d.In(time.UTC).AppendFormat(b, "Mon 2006-01-02")
+	return d.Weekday().String()[:3] + " " + d.String()
 }

@@ -242,13 +242,16 @@ func (w want) a() string {
 	return "a " + w.what
 }
 
+// longNameWords is how many words, at most, resolveLong tries as one name.
+const longNameWords = 3
+
 // resolveLong resolves the name at argIndex like resolve, but first tries
-// it joined with up to two following words, for names typed without quotes
+// it joined with up to two following words (longNameWords in all), for names typed without quotes
 // in a hurry ("log call acme kk asked for a demo"): the longest run that
 // names exactly one record wins, and the words it took leave c.cmd.Args.
 func (c *call) resolveLong(tx touchbase.Tx, argIndex int, w want) (target, error) {
 	args := c.cmd.Args
-	for n := min(3, len(args)-argIndex); n >= 2; n-- {
+	for n := min(longNameWords, len(args)-argIndex); n >= 2; n-- {
 		query := strings.Join(args[argIndex:argIndex+n], " ")
 		if _, _, ok := parseRef(args[argIndex]); ok {
 			break
@@ -295,10 +298,11 @@ func (c *call) nameKey(query string) string {
 type queryKey struct{ query, key string }
 
 // prepareNames works out the keys that resolveLong searches for the name at
-// argIndex: the name alone and joined with up to two following words.
+// argIndex: the name alone and joined with the words after it, up to
+// longNameWords.
 func (c *call) prepareNames(argIndex int) {
 	args := c.cmd.Args
-	for n := min(3, len(args)-argIndex); n >= 1; n-- {
+	for n := min(longNameWords, len(args)-argIndex); n >= 1; n-- {
 		c.nameKey(strings.Join(args[argIndex:argIndex+n], " "))
 	}
 }
