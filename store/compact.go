@@ -125,21 +125,40 @@ func CompactFile(path, keep string) (before, after int64, err error) {
 		_ = os.Remove(tmp)
 		return 0, 0, fmt.Errorf("store: compact %s: %w", path, err)
 	}
-	if keep != "" {
-		if err := os.Link(path, keep); err != nil {
-			_ = os.Remove(tmp)
-			return 0, 0, fmt.Errorf("store: compact %s: keep the file as it was: %w", path, err)
-		}
+	if err := ReplaceFile(path, tmp, keep); err != nil {
+		return 0, 0, fmt.Errorf("store: compact %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
+	return st.Size(), cp.Size(), nil
+}
+
+// ReplaceFile puts the file with in the place of the file at path, in one
+// rename, so that path names at every moment either the file as it was or
+// with, never nothing (on which touchbase would start a new, empty
+// database). With keep set, the file as it was is first given that second
+// name (a hard link, not a copy), which stays once with has taken path;
+// with keep empty, or when nothing is at path, nothing is kept. It syncs
+// the directory after.
+//
+// On an error the file at path is as it was, and neither with nor keep is
+// left.
+func ReplaceFile(path, with, keep string) error {
+	if _, err := os.Stat(path); keep != "" && err == nil {
+		if err := os.Link(path, keep); err != nil {
+			_ = os.Remove(with)
+			return fmt.Errorf("keep the file as it was: %w", err)
+		}
+	} else {
+		keep = ""
+	}
+	if err := os.Rename(with, path); err != nil {
+		_ = os.Remove(with)
 		if keep != "" {
 			_ = os.Remove(keep)
 		}
-		return 0, 0, fmt.Errorf("store: compact %s: %w", path, err)
+		return err
 	}
 	syncDir(filepath.Dir(path))
-	return st.Size(), cp.Size(), nil
+	return nil
 }
 
 // truncateSync cuts the file at path to size bytes and syncs it.

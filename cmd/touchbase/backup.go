@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/touchbase/touchbase/store"
@@ -136,8 +135,7 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 	if err := store.VerifyFile(from); err != nil {
 		return fmt.Errorf("restore: %s cannot be restored, nothing was changed: %w", from, err)
 	}
-	if conn, err := net.Dial("unix", adminSocket(path)); err == nil {
-		_ = conn.Close()
+	if serving(path) {
 		return fmt.Errorf("restore: touchbase is serving %s; stop it first (systemctl stop touchbase, or docker stop), then restore. Nothing was changed", path)
 	}
 	// Hold the current file's lock while it is swapped, so that no
@@ -161,28 +159,12 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 	}); err != nil {
 		return fmt.Errorf("restore: nothing was changed: %w", err)
 	}
-	// The file it replaces is kept under a second name made before the
-	// swap, and the backup is renamed over it in one step: whatever
-	// happens, path names either the old database or the restored one,
-	// never nothing (on which serve would start a new, empty one).
 	kept := ""
 	if _, err := os.Stat(path); err == nil {
 		kept = path + ".before-restore-" + m.now().UTC().Format("20060102T150405Z")
-		if err := os.Link(path, kept); err != nil {
-			_ = os.Remove(tmp)
-			return fmt.Errorf("restore: keep the database as it was: %w; nothing was changed", err)
-		}
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		if kept != "" {
-			_ = os.Remove(kept)
-		}
+	if err := store.ReplaceFile(path, tmp, kept); err != nil {
 		return fmt.Errorf("restore: nothing was changed: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	fmt.Fprintln(m.Stdout, "restored", from, "to", path)
 	if kept != "" {
