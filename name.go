@@ -16,6 +16,11 @@ func Fold(s string) string {
 	if f, ok := foldASCII(s); ok {
 		return f
 	}
+	return foldRunes(s)
+}
+
+// foldRunes is Fold for any s, rune by rune.
+func foldRunes(s string) string {
 	out := make([]rune, 0, len(s))
 	space := false // white space seen since the last rune written
 	for _, r := range s {
@@ -189,6 +194,11 @@ func NameKey(s string) string {
 	if key, ok := nameKeyASCII(s); ok {
 		return key
 	}
+	return nameKeyWords(s)
+}
+
+// nameKeyWords is NameKey for any s: its words, less the legal forms.
+func nameKeyWords(s string) string {
 	words := nameWords(s)
 	if key := dropLegalForms(words); key != "" {
 		return key

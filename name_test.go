@@ -139,7 +139,7 @@ func FuzzNameKey(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		fold := touchbase.Fold(s)
-		// Ensure Fold and NameKey answer as they did before their fast paths.
+		// Ensure the fast paths of Fold and NameKey answer as the general ones do.
 		if want := touchbase.ReferenceFold(s); fold != want {
 			t.Fatalf("Fold(%q)=%q, want %q", s, fold, want)
 		}
