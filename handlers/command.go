@@ -374,86 +374,56 @@ type token struct {
 var closers = map[rune]rune{'"': '"', '“': '”', '”': '”', '「': '」', '『': '』', '＂': '＂'}
 
 // tokenize splits a line into words, keeping quoted strings whole (also
-// after a key: as in company:"Acme KK"). line is valid UTF-8 (checkLine).
-// A word the line holds as it is, the usual case, is a slice of line; only
-// a word with quotes taken out or a full-width colon made ':' is copied.
+// after a key: as in company:"Acme KK").
 func tokenize(line string) ([]token, error) {
-	toks := make([]token, 0, 1+strings.Count(line, " "))
-	var b []byte // the current word, once it differs from line[start:]
+	var toks []token
+	var b strings.Builder
 	cur := token{colon: -1}
-	start := -1     // where the current word starts in line, or -1 between words
-	copied := false // the current word is in b
-	flush := func(end int) {
-		if start >= 0 {
-			if copied {
-				cur.text = string(b)
-			} else {
-				cur.text = line[start:end]
-			}
+	inTok := false
+	flush := func() {
+		if inTok {
+			cur.text = b.String()
 			toks = append(toks, cur)
 		}
-		b = b[:0]
-		cur, start, copied = token{colon: -1}, -1, false
+		b.Reset()
+		cur = token{colon: -1}
+		inTok = false
 	}
-	// copyWord moves the current word, up to end, into b.
-	copyWord := func(end int) {
-		if !copied {
-			b = append(b[:0], line[start:end]...)
-			copied = true
-		}
-	}
-	for i := 0; i < len(line); {
-		r, size := utf8.DecodeRuneInString(line[i:])
+	rs := []rune(line)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
 		switch {
 		case unicode.IsSpace(r):
-			flush(i)
+			flush()
 		case closers[r] != 0:
 			end := closers[r]
-			j, endSize := i+size, 0
-			for j < len(line) {
-				rj, sj := utf8.DecodeRuneInString(line[j:])
-				if rj == end || (r == '“' && rj == '"') {
-					endSize = sj
-					break
-				}
-				j += sj
+			j := i + 1
+			for j < len(rs) && rs[j] != end && !(r == '“' && rs[j] == '"') {
+				j++
 			}
-			if j == len(line) {
-				return nil, touchbase.Errorf(touchbase.EINVALID, "A quote is not closed: %s. Put the closing %c after the words it groups, as in company:\"Acme KK\".", quoteWord(line[i:]), end)
+			if j == len(rs) {
+				return nil, touchbase.Errorf(touchbase.EINVALID, "A quote is not closed: %s. Put the closing %c after the words it groups, as in company:\"Acme KK\".", quoteWord(string(rs[i:])), end)
 			}
-			if start < 0 {
-				start, cur.quoted = i, true
+			if !inTok {
+				cur.quoted = true
 			}
-			copyWord(i)
-			b = append(b, line[i+size:j]...)
-			i = j + endSize
+			inTok = true
+			b.WriteString(string(rs[i+1 : j]))
+			i = j
 			// A quoted string followed directly by more text is one token.
-			if next, _ := utf8.DecodeRuneInString(line[i:]); i < len(line) && !unicode.IsSpace(next) {
+			if i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
 				cur.quoted = false
 			}
-			continue
 		default:
-			if start < 0 {
-				start = i
-			}
 			if (r == ':' || r == '：') && cur.colon < 0 && !cur.quoted {
-				if r == '：' {
-					copyWord(i)
-					r = ':'
-				}
-				if copied {
-					cur.colon = len(b)
-				} else {
-					cur.colon = i - start
-				}
+				cur.colon = b.Len()
+				r = ':'
 			}
-			if copied {
-				b = utf8.AppendRune(b, r)
-			}
+			inTok = true
+			b.WriteRune(r)
 		}
-		i += size
 	}
-	flush(len(line))
+	flush()
 	return toks, nil
 }
 
